@@ -1,0 +1,95 @@
+"""Hidden graders for rnn_cell_backward (one tanh step)."""
+
+import numpy as np
+import pytest
+
+import hw1_reference as ref
+from rnnkit_testing import assert_close, assert_shape, assert_unchanged
+
+TANH_HINT = "through tanh, dz = dh_next * (1 - h_next**2): the derivative of tanh is 1 - tanh^2."
+
+
+def cell_problem(rng, N=3, D=4, H=5):
+    """dh_next (N, H), x (N, D), h_prev (N, H) and weights with D != H."""
+    dh_next, x, h_prev = rng.normal(size=(N, H)), rng.normal(size=(N, D)), rng.normal(size=(N, H))
+    return (dh_next, x, h_prev, *ref.random_params(rng, D, H))
+
+
+def student_grads(student, args):
+    return ref.unpack(student.rnn_cell_backward(*args), "rnn_cell_backward", ref.CELL_GRADS)
+
+
+@pytest.mark.points(1)
+def test_shapes(student, rng):
+    """rnn_cell_backward: each gradient has the shape of its variable"""
+    args = cell_problem(rng, N=3, D=4, H=5)
+    grads = student_grads(student, args)
+    shapes = {"dx": (3, 4), "dh_prev": (3, 5), "dW_xh": (5, 4), "dW_hh": (5, 5), "db_h": (5,)}
+    for grad, name in zip(grads, ref.CELL_GRADS):
+        assert_shape(
+            grad, shapes[name], name,
+            hint="a gradient has the shape of the variable it belongs to; return them in the "
+            "order (dx, dh_prev, dW_xh, dW_hh, db_h).",
+        )
+
+
+@pytest.mark.points(2)
+def test_input_grads(student, rng):
+    """rnn_cell_backward: dx and dh_prev match torch autograd"""
+    args = cell_problem(rng)
+    dx, dh_prev, *_ = student_grads(student, args)
+    expected = ref.cell_grads(*args)
+    assert_close(dx, expected[0], "dx", hint=f"{TANH_HINT} Then dx = dz @ W_xh.")
+    assert_close(dh_prev, expected[1], "dh_prev", hint=f"{TANH_HINT} Then dh_prev = dz @ W_hh.")
+
+
+@pytest.mark.points(2)
+def test_weight_grads(student, rng):
+    """rnn_cell_backward: dW_xh and dW_hh match torch autograd"""
+    args = cell_problem(rng)
+    _, _, dW_xh, dW_hh, _ = student_grads(student, args)
+    expected = ref.cell_grads(*args)
+    assert_close(
+        dW_xh, expected[2], "dW_xh",
+        hint=f"{TANH_HINT} Then dW_xh = dz.T @ x, summing over the batch.",
+    )
+    assert_close(
+        dW_hh, expected[3], "dW_hh",
+        hint=f"{TANH_HINT} Then dW_hh = dz.T @ h_prev (the state the step started from).",
+    )
+
+
+@pytest.mark.points(1)
+def test_bias_grad_sums_over_batch(student, rng):
+    """rnn_cell_backward: db_h sums over the batch"""
+    args = cell_problem(rng, N=6)
+    db_h = student_grads(student, args)[4]
+    assert_close(
+        db_h, ref.cell_grads(*args)[4], "db_h",
+        hint="b_h is added to every example, so db_h is dz summed over the batch axis "
+        "(a sum, not a mean).",
+    )
+
+
+@pytest.mark.points(1)
+def test_numerical_gradient_check(student, rng):
+    """rnn_cell_backward: passes a numerical gradient check"""
+    args = cell_problem(rng, N=2, D=3, H=3)
+    grads = student_grads(student, args)
+    dh_next, *variables = (np.array(a) for a in args)
+    for grad, name, variable in zip(grads, ref.CELL_GRADS, variables):
+        expected = ref.numerical_grad(lambda: ref.cell_loss(dh_next, *variables), variable)
+        assert_close(
+            grad, expected, name, rtol=1e-5, atol=1e-7,
+            hint="central differences of sum(dh_next * h_next) disagree with this gradient; "
+            + TANH_HINT,
+        )
+
+
+@pytest.mark.points(1)
+def test_inputs_unchanged(student, rng):
+    """rnn_cell_backward: does not modify its inputs"""
+    args = cell_problem(rng)
+    _, after, _ = student.call_with_inputs("rnn_cell_backward", *args)
+    for before, now, name in zip(args, after, ("dh_next", "x", "h_prev", "W_xh", "W_hh", "b_h")):
+        assert_unchanged(before, now, name)

@@ -1,0 +1,109 @@
+"""The ``rnnkit`` command. Each subcommand lives in its own package: ``rnnkit.grade``, ``rnnkit.release``."""
+
+import argparse
+import os
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from rnnkit import homeworks
+
+EXIT_KIT_FAILED = 2
+
+
+def _print_summary(console, homework, outcome):
+    results = outcome.results
+    table = Table(title=f"{homework.title}", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("test")
+    table.add_column("score", justify="right")
+    for test in results["tests"]:
+        style = "green" if test["status"] == "passed" else "red"
+        table.add_row(test["number"], test["name"], f"[{style}]{test['score']:g}/{test['max_score']:g}[/]")
+    console.print(table)
+    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    for test in failed[:10]:
+        console.print(f"[bold red]✗ {test['name']}[/]\n  {test['output'].strip()[:600]}", highlight=False)
+    if len(failed) > 10:
+        console.print(f"… and {len(failed) - 10} more failed tests (see results.json)")
+    score = sum(t["score"] for t in results["tests"])
+    maximum = sum(t["max_score"] for t in results["tests"])
+    if results.get("output"):
+        console.print(results["output"], highlight=False)
+    console.print(f"[bold]Total: {score:g} / {maximum:g}[/]   sandbox: {', '.join(results['extra_data']['sandbox']) or 'not started'}")
+    for error in outcome.kit_errors:
+        console.print(f"[bold yellow]kit error:[/] {error}", highlight=False)
+
+
+def _grade(args, console):
+    from rnnkit.grade import grade
+
+    homework = homeworks.load(args.homework)
+    namespaces = args.sandbox == "auto" and os.environ.get("RNNKIT_SANDBOX", "auto") == "auto"
+    outcome = grade(homework, args.submission, args.out, namespaces=namespaces)
+    _print_summary(console, homework, outcome)
+    console.print(f"results: {os.path.join(args.out, 'results.json')}")
+    return 0 if outcome.kit_ok else EXIT_KIT_FAILED
+
+
+def _release(args, console):
+    from rnnkit.release import release
+
+    ids = args.homework or homeworks.homework_ids()
+    stale = release([homeworks.load(i) for i in ids], check=args.check)
+    if args.check:
+        if stale:
+            console.print("assignments/ is out of date; run `rnnkit release`:")
+            for path in stale:
+                console.print(f"  {path}")
+            return 1
+        console.print("assignments/ is up to date")
+        return 0
+    for path in stale:
+        console.print(f"wrote {path}")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="rnnkit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade one submission; writes OUT/results.json")
+    grade.add_argument("homework", help="homework id, e.g. hw1_rnn_cell")
+    grade.add_argument("submission", help="a .py file, a folder or a .zip")
+    grade.add_argument("--out", required=True, help="folder for results.json")
+    grade.add_argument(
+        "--sandbox",
+        choices=("auto", "process"),
+        default="auto",
+        help="auto: namespaces when root (the default); process: no namespaces (see README)",
+    )
+    grade.set_defaults(run=_grade)
+
+    release = commands.add_parser("release", help="generate assignments/ from solutions/ and the graders")
+    release.add_argument("homework", nargs="*", help="homework ids (default: all)")
+    release.add_argument("--check", action="store_true", help="only report files that are out of date")
+    release.set_defaults(run=_release)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        return args.run(args, console)
+    except homeworks.UnknownHomework as error:
+        console.print(f"rnnkit: {error}")
+        if args.command == "grade":  # Gradescope must still find a valid results.json
+            from rnnkit.results import write_json_atomically
+
+            write_json_atomically(
+                os.path.join(args.out, "results.json"),
+                {"score": 0.0, "output": "The autograder is misconfigured; your instructor has been told."},
+            )
+        return EXIT_KIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

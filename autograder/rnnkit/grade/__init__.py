@@ -1,0 +1,101 @@
+"""``rnnkit grade``: run one homework's graders against one submission, write results.json.
+
+The graders run here, in this process, with pytest; the submission runs in the sandbox and is
+reached only through the ``student`` fixture. Whatever the submission does, results.json is
+written and lists every test with its max_score. When the kit itself fails (a grader bug, a sandbox
+that cannot start), a valid results.json is still written and ``Outcome.kit_ok`` is False.
+"""
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+import rnnkit
+from rnnkit.grade.submission import SubmissionProblem, stage
+from rnnkit.homeworks import GRADERS_ROOT, SECRET_DIRS
+from rnnkit.results import GradescopeResults, write_json_atomically
+from rnnkit.sandbox import SandboxSpec, SandboxStudent
+
+PYTEST_ARGS = [
+    "-c", str(GRADERS_ROOT / "pytest.ini"),  # not the instructor's own pytest settings
+    "--rootdir", str(GRADERS_ROOT),
+    "-p", "no:cacheprovider",  # the graders folder may be read-only
+    "-p", "no:terminal",  # the summary is ours; pytest's report shows grader code
+    "--assert=plain",  # no introspection: a failed bare assert must not print expected values
+]
+
+
+class EnginePlugin:
+    """Hands the sandbox proxy to the ``student`` fixture of the graders' conftest, which looks
+    for a plugin named ``rnnkit-sandbox`` (pytest.main cannot name the plugins it is given)."""
+
+    def __init__(self, student):
+        self.student = student
+
+    def pytest_configure(self, config):
+        config.pluginmanager.register(SimpleNamespace(student=self.student), "rnnkit-sandbox")
+
+
+@dataclass
+class Outcome:
+    results: dict
+    kit_ok: bool
+    kit_errors: list
+
+
+def grade(homework, submission, out_dir, namespaces=True):
+    """Grade ``submission`` for ``homework``; write ``out_dir/results.json``; return an Outcome."""
+    started = time.monotonic()
+    out_dir = Path(out_dir)
+    collector = GradescopeResults()
+    if not Path(submission).exists():  # the caller's mistake: still write results, but say so
+        collector.kit_errors.append(f"no such submission: {submission}")
+    notes, exit_code, layers = "", None, []
+    try:
+        with tempfile.TemporaryDirectory(prefix="rnnkit-grade-") as workdir:
+            staged = Path(workdir) / "submission"
+            staged.mkdir()
+            spec = SandboxSpec(
+                staged,
+                homework.module,
+                hidden=[*SECRET_DIRS, out_dir.resolve()],
+                limits=homework.limits,
+                namespaces=namespaces,
+            )
+            try:
+                notes = stage(submission, homework.module, staged)
+                student = SandboxStudent(spec)
+            except SubmissionProblem as problem:
+                notes = f"Your submission could not be graded: {problem}"
+                student = SandboxStudent.failed(notes)
+            try:
+                exit_code = pytest.main(
+                    [*PYTEST_ARGS, str(homework.graders_dir)],
+                    plugins=[collector, EnginePlugin(student)],
+                )
+            finally:
+                layers = student.layers
+                student.close()
+    except Exception as error:  # noqa: BLE001 - whatever broke, results.json is still written
+        collector.kit_errors.append(f"{type(error).__name__}: {error}")
+    kit_ok = exit_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not collector.kit_errors
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, None):
+        collector.kit_errors.append(f"pytest ended with {exit_code!r} on the graders")
+    results = collector.results(
+        time.monotonic() - started,
+        {"rnnkit": rnnkit.__version__, "homework": homework.id, "sandbox": layers},
+    )
+    if not collector.tests:
+        results["score"] = 0.0  # nothing was collected: Gradescope needs a score to show
+    if not kit_ok:
+        notes = (notes + "\n\n" if notes else "") + (
+            "The autograder itself hit a problem; your instructor has been told."
+        )
+    if notes:
+        results["output"] = notes
+    write_json_atomically(out_dir / "results.json", results)
+    return Outcome(results, kit_ok, collector.kit_errors)

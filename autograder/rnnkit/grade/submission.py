@@ -1,0 +1,84 @@
+"""Turn what a student handed in (a .py file, a folder or a .zip) into a clean folder to grade."""
+
+import shutil
+import zipfile
+from pathlib import Path, PurePosixPath
+
+MAX_FILES = 200
+MAX_BYTES = 20 * 1024 * 1024
+SKIPPED_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints"}
+
+
+class SubmissionProblem(Exception):
+    """Something wrong with the submission itself; the student is told, every test fails."""
+
+
+def _extract_zip(archive, destination):
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            members = [m for m in bundle.infolist() if not m.is_dir()]
+            if len(members) > MAX_FILES:
+                raise SubmissionProblem(f"the zip holds {len(members)} files; at most {MAX_FILES} are accepted")
+            if sum(m.file_size for m in members) > MAX_BYTES:
+                raise SubmissionProblem("the zip unpacks to more than 20 MB")
+            for member in members:
+                name = PurePosixPath(member.filename)
+                if name.is_absolute() or ".." in name.parts or (member.external_attr >> 28) == 0o12:
+                    raise SubmissionProblem(f"the zip holds an unsafe path: {member.filename}")
+                target = destination.joinpath(*name.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with bundle.open(member) as source, open(target, "wb") as sink:
+                    shutil.copyfileobj(source, sink)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+        raise SubmissionProblem(f"the zip file could not be read ({error})") from None
+
+
+def _candidates(folder, filename):
+    found = []
+    for path in folder.rglob(filename):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(p in SKIPPED_DIRS or p.startswith(".") for p in relative.parts[:-1]):
+            found.append(relative)
+    return sorted(found, key=lambda p: (len(p.parts), str(p)))
+
+
+def _copy_python_files(source_dir, destination):
+    for path in sorted(source_dir.iterdir()):
+        if path.suffix == ".py" and path.is_file() and not path.is_symlink():
+            shutil.copyfile(path, destination / path.name)
+
+
+def stage(submission, module, destination):
+    """Copy the submission's Python files into ``destination`` with ``<module>.py`` at its top.
+
+    Returns a note for the student about what was graded; raises SubmissionProblem when it
+    cannot be graded."""
+    submission, destination = Path(submission), Path(destination)
+    filename = f"{module}.py"
+    if not submission.exists():
+        raise SubmissionProblem(f"nothing was found at {submission}")
+    if submission.is_file() and submission.suffix == ".py":
+        if submission.stat().st_size > MAX_BYTES:
+            raise SubmissionProblem(f"{submission.name} is larger than 20 MB")
+        shutil.copyfile(submission, destination / filename)
+        if submission.name != filename:
+            return f"Graded {submission.name} as {filename}."
+        return f"Graded {filename}."
+    if submission.is_file() and submission.suffix == ".zip":
+        unpacked = destination.parent / "unzipped"
+        unpacked.mkdir()
+        _extract_zip(submission, unpacked)
+        submission = unpacked
+    elif submission.is_file():
+        raise SubmissionProblem(f"{submission.name} is not a Python file: submit {filename}")
+    found = _candidates(submission, filename)
+    if not found:
+        seen = sorted(str(p.relative_to(submission)) for p in submission.rglob("*") if p.is_file())[:20]
+        raise SubmissionProblem(
+            f"{filename} was not found in your submission (files seen: {', '.join(seen) or 'none'})"
+        )
+    _copy_python_files((submission / found[0]).parent, destination)
+    note = f"Graded {found[0].as_posix()}."
+    if len(found) > 1:
+        note += f" (Also found, not graded: {', '.join(p.as_posix() for p in found[1:])}.)"
+    return note

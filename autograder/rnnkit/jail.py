@@ -1,0 +1,271 @@
+"""Build the sandbox around the worker, then become it (``execve``).
+
+Run as ``python -I -S jail.py CONFIG_JSON`` by ``sandbox.py``. Standard library only, because it
+runs before anything else is set up. It applies every layer this machine allows and reports which
+ones it applied on a status pipe before the student's code ever runs:
+
+* ``namespaces`` (root with CAP_SYS_ADMIN): new mount, network, PID, IPC and UTS namespaces. The
+  file system the worker sees is a fresh size-limited tmpfs holding only read-only binds of the
+  system and Python directories plus its own copy of the submission; the kit's checkout, the
+  graders, the solutions and the results folder do not exist there. No network interface is up.
+  The worker is PID 1 of its namespace: when it dies, every process it started dies with it.
+* ``unprivileged-user`` (root): the worker runs as an unprivileged uid/gid with no groups, so it
+  cannot signal the grader or write the grader's files.
+* ``landlock`` (Linux 5.13+): a kernel-enforced allowlist of readable and writable paths, TCP
+  connect/bind refused (ABI 4+), signals out of the sandbox refused (ABI 6+). This is the layer that
+  still hides the graders when the grader is not root.
+* ``rlimits`` (always): CPU seconds, address space, processes, file size, open files, no core dumps.
+"""
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+WORKER_DIR, SUBMISSION_DIR = "/opt/rnnkit-worker", "/submission"
+DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+
+def _check(result, what):
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source, target, fstype, flags, data=None):
+    _check(
+        _libc.mount(
+            None if source is None else source.encode(),
+            target.encode(),
+            None if fstype is None else fstype.encode(),
+            ctypes.c_ulong(flags),
+            None if data is None else data.encode(),
+        ),
+        f"mount {target}",
+    )
+
+
+# --- namespaces and the private root ---------------------------------------------------------
+
+
+def _bind_read_only(path, new_root, device=False):
+    """Make ``path`` appear read-only at the same place inside ``new_root``."""
+    target = new_root + path
+    if os.path.islink(path):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not os.path.lexists(target):
+            os.symlink(os.readlink(path), target)
+        return
+    if os.path.isdir(path):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    _mount(path, target, None, MS_BIND | MS_REC)
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | (0 if device else MS_NODEV)
+    _mount(None, target, None, flags)
+
+
+def _build_root(config, new_root):
+    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['disk_mb']}m,mode=755")
+    for path in config["read_only"]:
+        _bind_read_only(path, new_root)
+    for path in config["hidden"]:
+        # Graders or solutions that happen to lie inside a bound folder are covered by an empty,
+        # read-only tmpfs.
+        if os.path.isdir(new_root + path):
+            _mount("tmpfs", new_root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
+    for device in DEVICES:
+        if os.path.exists(device):
+            _bind_read_only(device, new_root, device=True)
+    os.makedirs(new_root + "/proc")
+    _mount("proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    os.makedirs(new_root + "/tmp")
+    os.chmod(new_root + "/tmp", 0o1777)
+    shutil.copytree(config["worker_dir"], new_root + WORKER_DIR)
+    shutil.copytree(config["submission_dir"], new_root + SUBMISSION_DIR, symlinks=False)
+
+
+def _wait_and_pass_on(pid, status_fd):
+    """Let go of the pipes (so the grader sees EOF when the worker dies), wait, and end the same
+    way the worker did."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(status_fd)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    return os.waitstatus_to_exitcode(status)
+
+
+def _enter_namespaces(config):
+    """Unshare, fork; the child continues as PID 1 of the new namespaces inside the new root.
+
+    The parent stays outside only to wait and to pass on the child's exit status."""
+    _check(
+        _libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS),
+        "unshare",
+    )
+    new_root = config["root_dir"]  # an empty folder the grader made and will remove
+    pid = os.fork()
+    if pid:
+        os._exit(_wait_and_pass_on(pid, config["status_fd"]))
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _build_root(config, new_root)
+    os.chroot(new_root)
+    os.chdir("/")
+    return {"worker_dir": WORKER_DIR, "submission_dir": SUBMISSION_DIR, "tmp_dir": "/tmp",
+            "read_only": ["/"]}
+
+
+# --- Landlock ----------------------------------------------------------------------------------
+
+_LANDLOCK_SYSCALLS = {"x86_64": (444, 445, 446), "aarch64": (444, 445, 446)}
+FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1, 2, 4, 8
+FS_TRUNCATE, FS_IOCTL_DEV = 1 << 14, 1 << 15
+NET_BIND_TCP, NET_CONNECT_TCP = 1, 2
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1, 2
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def _landlock_fs_rights(abi):
+    rights = (1 << 13) - 1  # execute ... make_sym: the ABI 1 set
+    if abi >= 2:
+        rights |= 1 << 13  # refer
+    if abi >= 3:
+        rights |= FS_TRUNCATE
+    if abi >= 5:
+        rights |= FS_IOCTL_DEV
+    return rights
+
+
+def _apply_landlock(read_only, read_write):
+    """Restrict this process and its children to the given paths; returns the ABI or None."""
+    numbers = _LANDLOCK_SYSCALLS.get(os.uname().machine)
+    if numbers is None:
+        return None
+    create, add_rule, restrict = numbers
+    abi = _libc.syscall(create, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
+    if abi < 1:
+        return None
+    handled = _landlock_fs_rights(abi)
+    attr = _RulesetAttr(handled, NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
+                        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = _libc.syscall(create, ctypes.byref(attr), size, 0)
+    if ruleset < 0:
+        return None
+    file_rights = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV
+    read_rights = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
+    rules = [(path, read_rights) for path in read_only]
+    rules += [(path, handled) for path in read_write]
+    rules += [(device, FS_READ_FILE | FS_WRITE_FILE) for device in DEVICES]
+    for path, rights in rules:
+        if not os.path.exists(path):
+            continue
+        is_dir = os.path.isdir(path)
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        try:
+            rule = _PathBeneath((rights if is_dir else rights & file_rights) & handled, fd)
+            _check(_libc.syscall(add_rule, ruleset, 1, ctypes.byref(rule), 0), f"landlock rule {path}")
+        finally:
+            os.close(fd)
+    _check(_libc.syscall(restrict, ruleset, 0), "landlock_restrict_self")
+    os.close(ruleset)
+    return abi
+
+
+# --- the rest ------------------------------------------------------------------------------
+
+
+def _set_limits(limits, count_processes):
+    mib = 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_mb"] * mib,) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_mb"] * mib,) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if count_processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+
+
+def _drop_privileges(uid, gid, paths_to_own):
+    for top in paths_to_own:
+        for folder, _, files in os.walk(top):
+            for name in [folder, *(os.path.join(folder, f) for f in files)]:
+                os.chown(name, uid, gid, follow_symlinks=False)
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
+def main(config):
+    layers = []
+    paths = {key: config[key] for key in ("worker_dir", "submission_dir", "tmp_dir", "read_only")}
+    if config["namespaces"]:
+        try:
+            paths = _enter_namespaces(config)
+            layers.append("namespaces")
+        except OSError as error:  # e.g. a container without CAP_SYS_ADMIN: carry on with the rest
+            if error.errno is None or "unshare" not in str(error):
+                raise
+            config["namespaces"] = False
+    as_root = os.geteuid() == 0
+    drop = as_root and config["user"] is not None
+    try:
+        with open("/proc/self/oom_score_adj", "w") as oom:
+            oom.write("1000")  # under memory pressure the kernel kills the sandbox first
+    except OSError:
+        pass
+    if drop:
+        uid, gid = config["user"]
+        _drop_privileges(uid, gid, [paths["submission_dir"], paths["tmp_dir"]])
+        if not os.access(config["python"], os.X_OK):
+            raise PermissionError(
+                f"the sandbox user (uid {uid}) cannot run {config['python']}: install Python in a "
+                "folder every user can enter, or see README (RNNKIT_SANDBOX_USER)"
+            )
+        layers.append("unprivileged-user")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
+    if config["namespaces"]:
+        # Credentials changed, which clears the parent-death signal: set it again.
+        _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    abi = _apply_landlock(
+        paths["read_only"] + [paths["worker_dir"]], [paths["submission_dir"], paths["tmp_dir"]]
+    )
+    if abi:
+        layers.append(f"landlock-abi{abi}")
+    _set_limits(config["limits"], count_processes=drop)
+    layers.append("rlimits")
+    with os.fdopen(config["status_fd"], "w") as status:
+        status.write(json.dumps({"layers": layers}))
+    env = {**config["env"], "TMPDIR": paths["tmp_dir"], "HOME": paths["tmp_dir"]}
+    worker = os.path.join(paths["worker_dir"], "worker.py")
+    python = config["python"]
+    os.execve(python, [python, "-I", worker, paths["submission_dir"], config["module"]], env)
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]))

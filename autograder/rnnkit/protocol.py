@@ -1,0 +1,134 @@
+"""The wire format between the grading process and the sandbox: plain data only, never pickle.
+
+A message is one JSON document in a frame (4-byte big-endian length, then UTF-8 JSON). Values are
+None, bools, numbers (NaN and infinities included), strings, lists, and tagged objects for tuples,
+dicts and numpy arrays of real numbers. Anything else the student returns crosses as an ``Opaque``
+placeholder that only records its type name, so no student object is ever rebuilt in the grader.
+
+This file is copied into the sandbox next to the worker, so it imports only the standard library
+and numpy.
+"""
+
+import base64
+import json
+import struct
+
+import numpy as np
+
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32
+_HEADER = struct.Struct(">I")
+_ARRAY_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+
+
+class ProtocolError(Exception):
+    """A frame or value that does not follow the protocol."""
+
+
+class Opaque:
+    """Stands for a value that is not plain data (a torch tensor, a function, a generator...)."""
+
+    def __init__(self, type_name):
+        self.rnnkit_type_name = type_name
+
+    def __repr__(self):
+        return f"<{self.rnnkit_type_name} object>"
+
+    def __eq__(self, other):
+        return isinstance(other, Opaque) and other.rnnkit_type_name == self.rnnkit_type_name
+
+
+def _qualified_type_name(value):
+    cls = type(value)
+    module = cls.__module__
+    return cls.__qualname__ if module in ("builtins", None) else f"{module}.{cls.__qualname__}"
+
+
+def to_plain(value, depth=0):
+    """Turn ``value`` into something ``json.dumps`` accepts, tagging what JSON cannot express."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, np.generic):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+        return value.item()
+    if isinstance(value, np.ndarray) and value.dtype.kind in _ARRAY_KINDS:
+        array = np.ascontiguousarray(value)
+        return {
+            "__ndarray__": array.dtype.str,
+            "shape": list(array.shape),
+            "data": base64.b64encode(array.tobytes()).decode("ascii"),
+        }
+    if isinstance(value, tuple):
+        return {"__tuple__": [to_plain(item, depth + 1) for item in value]}
+    if isinstance(value, list):
+        return [to_plain(item, depth + 1) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {"__dict__": {key: to_plain(item, depth + 1) for key, item in value.items()}}
+    return {"__opaque__": _qualified_type_name(value)}
+
+
+def from_plain(plain, depth=0):
+    """Inverse of ``to_plain``; refuses anything it does not know."""
+    if depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    if plain is None or isinstance(plain, (bool, int, float, str)):
+        return plain
+    if isinstance(plain, list):
+        return [from_plain(item, depth + 1) for item in plain]
+    if not isinstance(plain, dict) or len(plain) == 0:
+        raise ProtocolError("malformed value")
+    if "__ndarray__" in plain:
+        return _array_from_plain(plain)
+    if set(plain) == {"__tuple__"} and isinstance(plain["__tuple__"], list):
+        return tuple(from_plain(item, depth + 1) for item in plain["__tuple__"])
+    if set(plain) == {"__dict__"} and isinstance(plain["__dict__"], dict):
+        return {str(k): from_plain(v, depth + 1) for k, v in plain["__dict__"].items()}
+    if set(plain) == {"__opaque__"} and isinstance(plain["__opaque__"], str):
+        return Opaque(plain["__opaque__"][:200])
+    raise ProtocolError("malformed value")
+
+
+def _array_from_plain(plain):
+    try:
+        dtype = np.dtype(plain["__ndarray__"])
+        shape = tuple(int(n) for n in plain["shape"])
+        data = base64.b64decode(plain["data"], validate=True)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProtocolError(f"malformed array: {error}") from None
+    if dtype.kind not in _ARRAY_KINDS or dtype.itemsize > 8 or any(n < 0 for n in shape):
+        raise ProtocolError("unsupported array")
+    if len(data) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+        raise ProtocolError("array data does not match its shape")
+    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+
+
+def encode_frame(message):
+    """A message (a dict of plain values) as bytes ready to write."""
+    payload = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    if len(payload) > MAX_FRAME_BYTES:
+        raise ProtocolError(f"message of {len(payload)} bytes exceeds {MAX_FRAME_BYTES}")
+    return _HEADER.pack(len(payload)) + payload
+
+
+def frame_length(header):
+    """Payload length announced by a 4-byte header, checked against the limit."""
+    (length,) = _HEADER.unpack(header)
+    if length > MAX_FRAME_BYTES:
+        raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
+    return length
+
+
+def decode_payload(payload):
+    try:
+        message = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ProtocolError(f"unreadable message: {error}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("a message must be a JSON object")
+    return message
+
+
+HEADER_SIZE = _HEADER.size

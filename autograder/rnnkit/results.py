@@ -1,0 +1,129 @@
+"""A pytest plugin that watches the graders run and writes one Gradescope results.json.
+
+Like pytest's own junitxml plugin it only observes: it records every collected test with its
+points and visibility, notes how each one ended, and builds the report in memory at the end. A test
+that never reported (the session was cut short) counts as failed, so every collected test appears
+with its max_score whatever happened to the submission.
+
+What a student sees for a failed test is a short message, never the grader's source or locals:
+an assertion's own text, their own exception with the traceback trimmed to their files, or a
+sentence about a crash or time-out. Anything else is the grader's fault and is reported as such.
+"""
+
+import json
+import os
+import tempfile
+
+import pytest
+
+from rnnkit.sandbox import SandboxUnavailable, SubmissionFailed
+from rnnkit_testing import StudentCodeError
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+INTERNAL_ERROR = "The grader itself failed on this test; your instructor has been told."
+
+
+class GraderError(Exception):
+    """A grader test file is malformed (no points, unknown visibility...)."""
+
+
+def _describe_failure(error):
+    """(message for the student, is it the kit's fault?)"""
+    if isinstance(error, AssertionError):
+        text = str(error).strip()
+        return (text or "a check failed (no message)"), False
+    if isinstance(error, StudentCodeError):
+        trace = error.student_traceback.rstrip()
+        if trace:
+            return f"{error}\n\nWhere (your code, most recent call last):\n{trace}", False
+        return str(error), False
+    if isinstance(error, SubmissionFailed):
+        return str(error), False
+    return INTERNAL_ERROR, True
+
+
+def write_json_atomically(path, data):
+    """Write the whole file at once: a reader never sees half a results.json."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".json")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2, allow_nan=False)
+        handle.write("\n")
+    os.replace(temporary, path)
+
+
+class GradescopeResults:
+    """Collects outcomes; ``results()`` returns the Gradescope dict once the session is over."""
+
+    def __init__(self):
+        self.tests = {}  # nodeid -> record, in collection order
+        self.kit_errors = []  # details for the instructor: grader bugs, sandbox problems
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        files = {}
+        for item in items:
+            marker = item.get_closest_marker("points")
+            if marker is None or not marker.args:
+                raise GraderError(f"{item.nodeid} has no @pytest.mark.points(n)")
+            visibility = marker.kwargs.get("visibility", "visible")
+            if visibility not in VISIBILITIES:
+                raise GraderError(f"{item.nodeid}: visibility must be one of {VISIBILITIES}")
+            doc = (getattr(item.function, "__doc__", None) or "").strip()
+            file_number = files.setdefault(item.path, len(files) + 1)
+            test_number = sum(1 for t in self.tests.values() if t["file"] == item.path) + 1
+            self.tests[item.nodeid] = {
+                "file": item.path,
+                "name": doc.splitlines()[0] if doc else item.name,
+                "number": f"{file_number}.{test_number}",
+                "max_score": float(marker.args[0]),
+                "visibility": visibility,
+                "status": None,
+                "output": "",
+            }
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        record = self.tests.get(item.nodeid)
+        if record is None or record["status"] == "failed":
+            return
+        if report.failed:
+            error = call.excinfo.value if call.excinfo else None
+            message, kit_fault = _describe_failure(error)
+            if kit_fault or isinstance(error, SandboxUnavailable):
+                self.kit_errors.append(f"{item.nodeid} ({report.when}):\n{report.longreprtext}")
+                message = INTERNAL_ERROR
+            record.update(status="failed", output=message)
+        elif report.skipped:
+            record.update(status="failed", output="this test was skipped, so it earns no points")
+        elif report.when == "call" and report.passed:
+            record["status"] = "passed"
+
+    def results(self, execution_time, extra_data):
+        tests = []
+        for record in self.tests.values():
+            passed = record["status"] == "passed"
+            output = record["output"] if record["status"] else "this test did not run"
+            tests.append(
+                {
+                    "name": record["name"],
+                    "number": record["number"],
+                    "score": record["max_score"] if passed else 0.0,
+                    "max_score": record["max_score"],
+                    "status": "passed" if passed else "failed",
+                    "output": output,
+                    "visibility": record["visibility"],
+                }
+            )
+        return {
+            "execution_time": round(execution_time, 3),
+            "output_format": "text",
+            "test_output_format": "text",
+            "stdout_visibility": "hidden",
+            "tests": tests,
+            "extra_data": extra_data,
+        }

@@ -1,0 +1,127 @@
+"""The sandbox side: import the student's module, then answer calls from the grading process.
+
+Run as ``python -I worker.py SUBMISSION_DIR MODULE``, with the protocol on stdin/stdout. This is the
+only place student code runs. It is copied into the sandbox beside ``protocol.py`` and imports
+nothing from rnnkit. It holds no expected values and no grader code: it only ever learns the inputs
+of each call.
+"""
+
+import importlib
+import os
+import random
+import sys
+import traceback
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # python -I leaves it out
+from protocol import (  # noqa: E402
+    HEADER_SIZE,
+    ProtocolError,
+    decode_payload,
+    encode_frame,
+    frame_length,
+    from_plain,
+    to_plain,
+)
+
+
+def _take_protocol_channel():
+    """Keep private copies of stdin/stdout for the protocol; student prints go to stderr."""
+    channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    channel_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    return channel_in, channel_out
+
+
+def _read_exactly(stream, size):
+    chunks = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _student_traceback(error, submission_dir):
+    """The traceback trimmed to the student's own files, with paths relative to the submission."""
+    prefix = os.path.join(os.path.realpath(submission_dir), "")
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if os.path.isabs(frame.filename) and os.path.realpath(frame.filename).startswith(prefix)
+    ]
+    for frame in frames:
+        frame.filename = os.path.relpath(os.path.realpath(frame.filename), prefix)
+    return "".join(traceback.format_list(frames))[-4000:]
+
+
+def _error_message(error, submission_dir):
+    if isinstance(error, SystemExit):
+        message = "SystemExit: your code called sys.exit() or exit()"
+    else:
+        message = "".join(traceback.format_exception_only(type(error), error)).strip()
+        # Paths relative to the submission: the same message wherever the sandbox put it.
+        message = message.replace(os.path.join(os.path.realpath(submission_dir), ""), "")
+    return {
+        "op": "error",
+        "type_names": [cls.__name__ for cls in type(error).__mro__],
+        "message": message[-2000:],
+        "traceback": _student_traceback(error, submission_dir),
+    }
+
+
+def _reseed():
+    # The same call always sees the same random state, whatever ran before it.
+    random.seed(0)
+    np.random.seed(0)
+
+
+def _call(module, request, submission_dir):
+    name = request.get("name")
+    function = getattr(module, name, None) if isinstance(name, str) else None
+    if not callable(function) or name.startswith("_"):
+        return {"op": "missing", "name": str(name)}
+    args = from_plain(request.get("args", []))
+    kwargs = from_plain(request.get("kwargs", {"__dict__": {}}))
+    _reseed()
+    try:
+        value = function(*args, **kwargs)
+    except BaseException as error:  # noqa: BLE001 - every student failure is reported, even exit()
+        return _error_message(error, submission_dir)
+    reply = {"op": "result", "value": to_plain(value)}
+    if request.get("return_inputs"):
+        reply["args"] = to_plain(list(args))
+        reply["kwargs"] = to_plain(kwargs)
+    return reply
+
+
+def main(submission_dir, module_name):
+    channel_in, channel_out = _take_protocol_channel()
+    sys.path.insert(0, submission_dir)
+    os.chdir(submission_dir)
+    _reseed()
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as error:  # noqa: BLE001
+        channel_out.write(encode_frame({**_error_message(error, submission_dir), "op": "import_error"}))
+        return
+    channel_out.write(encode_frame({"op": "ready"}))
+    while True:
+        try:
+            request = decode_payload(_read_exactly(channel_in, frame_length(_read_exactly(channel_in, HEADER_SIZE))))
+        except EOFError:
+            return
+        try:
+            frame = encode_frame(_call(module, request, submission_dir))
+        except (ProtocolError, RecursionError, ValueError, TypeError) as error:
+            frame = encode_frame({"op": "protocol_error", "message": str(error)[:500]})
+        channel_out.write(frame)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

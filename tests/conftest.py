@@ -1,0 +1,63 @@
+"""Fixtures for the kit's own tests: grade a submission with the real CLI and read results.json."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+ASSIGNMENTS = ROOT / "assignments"
+RNNKIT = [sys.executable, "-m", "rnnkit"]
+
+
+def run_grade(homework, submission, out_dir, *extra, timeout=300):
+    """Run `rnnkit grade` in a child process; return (CompletedProcess, results dict)."""
+    out_dir = Path(out_dir)
+    proc = subprocess.run(
+        [*RNNKIT, "grade", homework, str(submission), "--out", str(out_dir), *extra],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    results_file = out_dir / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else None
+    return proc, results
+
+
+@pytest.fixture
+def grade(tmp_path):
+    """grade(homework, submission) -> results dict; fails the test if the kit itself errored."""
+
+    def _grade(homework, submission, *extra):
+        proc, results = run_grade(homework, submission, tmp_path / "out", *extra)
+        assert proc.returncode == 0, f"rnnkit grade failed:\n{proc.stdout}\n{proc.stderr}"
+        assert results is not None, "no results.json written"
+        return results
+
+    return _grade
+
+
+@pytest.fixture
+def grade_source(tmp_path, grade):
+    """grade_source(homework, module_name, source_text) -> results dict for a one-file submission."""
+
+    def _grade_source(homework, module_name, source):
+        path = tmp_path / f"{module_name}.py"
+        path.write_text(source)
+        return grade(homework, path)
+
+    return _grade_source
+
+
+def failed_outputs(results):
+    """{test name: output} for every failed test."""
+    return {t["name"]: t.get("output", "") for t in results["tests"] if t["status"] == "failed"}
+
+
+def total(results):
+    return sum(t["score"] for t in results["tests"]), sum(t["max_score"] for t in results["tests"])
