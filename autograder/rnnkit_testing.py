@@ -29,6 +29,11 @@ class StudentCodeError(Exception):
         self.student_traceback = student_traceback
 
 
+class SubmissionFailed(Exception):
+    """Raised by the autograder when the submission could not answer at all: it did not import,
+    crashed, hung, or sent back something unreadable. Checks let it through untouched."""
+
+
 # --- the pytest side: conftest.py files load this module with ``pytest_plugins = ["rnnkit_testing"]``
 # and add only their own ``student`` fixture.
 
@@ -90,7 +95,7 @@ def assert_tuple(value, length, name, hint=""):
     """``value`` is a tuple (or list) of ``length`` items; returns it as a tuple for unpacking."""
     if not isinstance(value, (tuple, list)):
         raise AssertionError(
-            f"{name} should return a tuple of {length} values, got {_type_name(value)}. {hint}".strip()
+            f"{name} should return {length} values (a tuple or list), got {_type_name(value)}. {hint}".strip()
         )
     if len(value) != length:
         raise AssertionError(
@@ -170,6 +175,8 @@ def assert_raises(exception_type, function, *args, hint="", **kwargs):
                 f"expected {expected}, but your code raised {error.type_names[0]}. {hint}".strip()
             ) from None
         return
+    except SubmissionFailed:
+        raise
     except exception_type:
         return
     except Exception as error:  # the student's own exception, raised in this process

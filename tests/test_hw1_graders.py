@@ -10,13 +10,12 @@ Every check grades a submission with the real `rnnkit grade` CLI and reads resul
 """
 
 import ast
-import re
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
 from conftest import ROOT, failed_outputs, total
+from rnnkit.release.stubs import make_stub
 
 HOMEWORK = "hw1_rnn_cell"
 SOLUTION = ROOT / "solutions" / HOMEWORK / "rnn_cell.py"
@@ -89,7 +88,8 @@ MUTANTS = [
         "per_tensor_clipping",
         "    total_norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))\n",
         "    norms = [np.sqrt(np.sum(g ** 2)) for g in grads]\n"
-        "    return [g * min(1.0, max_norm / n) if n > 0 else g.copy() for g, n in zip(grads, norms)]\n",
+        "    return [g * min(1.0, max_norm / n) if n > 0 else g.copy()\n"
+        "            for g, n in zip(grads, norms)]\n",
         "global",
     ),
     Mutant(
@@ -148,9 +148,6 @@ MUTANTS = [
     ),
 ]
 
-SOLUTION_BLOCK = re.compile(r"^([ \t]*)# BEGIN SOLUTION\n.*?^\1# END SOLUTION\n", re.S | re.M)
-
-
 def mutate(source, find, replace):
     count = source.count(find)
     if count != 1:
@@ -162,13 +159,9 @@ def mutate(source, find, replace):
     return source.replace(find, replace)
 
 
-def stub(source):
-    """The student's starting file: every solution block becomes `raise NotImplementedError`."""
-    return SOLUTION_BLOCK.sub(lambda m: f"{m.group(1)}raise NotImplementedError\n", source)
-
-
 def describe(results):
-    return "\n".join(f"- {name}: {output.strip()[:300]}" for name, output in failed_outputs(results).items())
+    failed = failed_outputs(results)
+    return "\n".join(f"- {name}: {output.strip()[:300]}" for name, output in failed.items())
 
 
 def test_solution_blocks_cover_every_student_function():
@@ -206,8 +199,7 @@ def test_reference_gets_full_marks(grade):
 
 
 def test_stub_gets_nothing(grade_source):
-    source = stub(SOLUTION.read_text())
-    assert "# BEGIN SOLUTION" not in source
+    source = make_stub(SOLUTION.read_text())  # what `rnnkit release` gives students
     results = grade_source(HOMEWORK, "rnn_cell", source)
     score, _ = total(results)
     passed = [t["name"] for t in results["tests"] if t["score"] > 0]
@@ -231,8 +223,11 @@ def test_mutant_is_caught(grade_source, mutant):
 def test_alternative_gets_full_marks(grade, path):
     results = grade(HOMEWORK, path)
     score, max_score = total(results)
-    assert score == max_score, f"correct alternative {path.parent.name} lost points:\n{describe(results)}"
+    assert score == max_score, (
+        f"correct alternative {path.parent.name} lost points:\n{describe(results)}"
+    )
 
 
 def test_alternatives_exist():
-    assert len(ALTERNATIVES) >= 2, "expected alternative solutions under tests/submissions/hw1_alternatives"
+    assert len(ALTERNATIVES) >= 2, "expected correct alternative solutions under " \
+        "tests/submissions/hw1_alternatives/*/rnn_cell.py"

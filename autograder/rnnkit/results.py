@@ -13,11 +13,13 @@ sentence about a crash or time-out. Anything else is the grader's fault and is r
 import json
 import os
 import tempfile
+from pathlib import Path
 
+import jsonschema
 import pytest
 
-from rnnkit.sandbox import SandboxUnavailable, SubmissionFailed
-from rnnkit_testing import StudentCodeError
+from rnnkit.sandbox import SandboxUnavailable
+from rnnkit_testing import StudentCodeError, SubmissionFailed
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 INTERNAL_ERROR = "The grader itself failed on this test; your instructor has been told."
@@ -40,6 +42,14 @@ def _describe_failure(error):
     if isinstance(error, SubmissionFailed):
         return str(error), False
     return INTERNAL_ERROR, True
+
+
+SCHEMA = json.loads((Path(__file__).with_name("gradescope_results.schema.json")).read_text())
+
+
+def validate(results):
+    """Raise jsonschema.ValidationError unless ``results`` is a valid Gradescope results.json."""
+    jsonschema.validate(results, SCHEMA)
 
 
 def write_json_atomically(path, data):

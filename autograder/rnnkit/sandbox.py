@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnkit import protocol
-from rnnkit_testing import StudentCodeError
+from rnnkit_testing import StudentCodeError, SubmissionFailed
 
 HERE = Path(__file__).resolve().parent
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -37,10 +37,6 @@ WORKER_ENV = {
     "MKL_NUM_THREADS": "1",
 }
 MAX_RESTARTS = 20
-
-
-class SubmissionFailed(Exception):
-    """The submission could not answer: it did not import, crashed, hung, or sent back garbage."""
 
 
 class SandboxUnavailable(RuntimeError):

@@ -75,6 +75,15 @@ def _error_message(error, submission_dir):
     }
 
 
+_WORKER_PID = os.getpid()
+
+
+def _leave_if_forked():
+    """A process the student forked must never answer on the channel: it just ends."""
+    if os.getpid() != _WORKER_PID:
+        os._exit(0)
+
+
 def _reseed():
     # The same call always sees the same random state, whatever ran before it.
     random.seed(0)
@@ -92,7 +101,9 @@ def _call(module, request, submission_dir):
     try:
         value = function(*args, **kwargs)
     except BaseException as error:  # noqa: BLE001 - every student failure is reported, even exit()
+        _leave_if_forked()
         return _error_message(error, submission_dir)
+    _leave_if_forked()
     reply = {"op": "result", "value": to_plain(value)}
     if request.get("return_inputs"):
         reply["args"] = to_plain(list(args))
@@ -108,8 +119,10 @@ def main(submission_dir, module_name):
     try:
         module = importlib.import_module(module_name)
     except BaseException as error:  # noqa: BLE001
+        _leave_if_forked()
         channel_out.write(encode_frame({**_error_message(error, submission_dir), "op": "import_error"}))
         return
+    _leave_if_forked()
     channel_out.write(encode_frame({"op": "ready"}))
     while True:
         try:

@@ -23,7 +23,7 @@ ACTIVATIONS = ("tanh", "sigmoid", "relu")
 
 
 def _check_activation(activation):
-    """Raise ValueError unless `activation` names one of ACTIVATIONS. (Given: nothing to do here.)"""
+    """Raise ValueError unless `activation` is one of ACTIVATIONS. Given: nothing to do here."""
     if activation not in ACTIVATIONS:
         raise ValueError(
             f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}"

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnkit_testing import assert_array
+from rnnkit_testing import assert_array, assert_tuple
 
 DTYPE = torch.float64
 
@@ -40,7 +40,8 @@ def random_problem(rng, N, T, D, H):
 
 
 def _t(array, requires_grad=False):
-    return torch.tensor(np.asarray(array, dtype=np.float64), dtype=DTYPE, requires_grad=requires_grad)
+    array = np.asarray(array, dtype=np.float64)
+    return torch.tensor(array, dtype=DTYPE, requires_grad=requires_grad)
 
 
 def _np(tensor):
@@ -211,18 +212,10 @@ def sequence_loss(doutputs, x, h0, W_xh, W_hh, b_h):
 
 def unpack(result, function, names):
     """Check that `function` returned a tuple (or list) of len(names) arrays; return them."""
-    if not isinstance(result, (tuple, list)):
-        raise AssertionError(
-            f"{function} should return a tuple ({', '.join(names)}), got {type(result).__name__}."
-        )
-    if len(result) != len(names):
-        raise AssertionError(
-            f"{function} should return {len(names)} values ({', '.join(names)}), "
-            f"got {len(result)}."
-        )
-    for value, name in zip(result, names):
+    values = assert_tuple(result, len(names), function, hint=f"Return ({', '.join(names)}).")
+    for value, name in zip(values, names):
         assert_array(value, name)
-    return list(result)
+    return list(values)
 
 
 CELL_GRADS = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")

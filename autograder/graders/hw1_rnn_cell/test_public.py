@@ -6,12 +6,11 @@ nn.Linear for the output layer. The autograder runs these tests too, plus hidden
 more cases (other shapes, activations, truncation, edge cases, inputs left unchanged).
 """
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from rnnkit_testing import assert_array, assert_close
+from rnnkit_testing import assert_array, assert_close, assert_tuple
 
 N, T, D, H, O = 2, 5, 3, 4, 6
 
@@ -49,9 +48,7 @@ def torch_rnn(W_xh, W_hh, b_h):
 
 def check_tuple(result, function, names):
     """The result is a tuple (or list) of len(names) numpy arrays."""
-    assert isinstance(result, (tuple, list)) and len(result) == len(names), (
-        f"{function} should return a tuple of {len(names)} arrays ({', '.join(names)})"
-    )
+    result = assert_tuple(result, len(names), function, hint=f"Return ({', '.join(names)}).")
     for value, name in zip(result, names):
         assert_array(value, name)
     return result
@@ -71,7 +68,7 @@ def test_cell_forward_tanh(student, rng):
     assert_array(h_next, "h_next", shape=(N, H), hint="h_next has one row per example.")
     assert_close(
         h_next, expected, "h_next",
-        hint="compute tanh(x @ W_xh.T + h_prev @ W_hh.T + b_h).",
+        hint="Compute tanh(x @ W_xh.T + h_prev @ W_hh.T + b_h).",
     )
 
 
@@ -87,10 +84,10 @@ def test_rnn_forward_matches_torch(student, rng):
     with torch.no_grad():
         expected_outputs, h_n = torch_rnn(W_xh, W_hh, b_h)(tensor(x), tensor(h0)[None])
 
-    assert_array(outputs, "outputs", shape=(N, T, H), hint="keep the hidden state of every step.")
+    assert_array(outputs, "outputs", shape=(N, T, H), hint="Keep the hidden state of every step.")
     assert_close(
         outputs, expected_outputs.numpy(), "outputs",
-        hint="start from h0 and feed each step's state into the next step.",
+        hint="Start from h0 and feed each step's state into the next step.",
     )
     assert_close(h_last, h_n[0].numpy(), "h_last", hint="h_last is the state after the last step.")
 
@@ -133,12 +130,14 @@ def test_rnn_backward_matches_autograd(student, rng):
     xt, h0t = tensor(x, True), tensor(h0, True)
     outputs, _ = rnn(xt, h0t[None])
     (outputs * tensor(doutputs)).sum().backward()
-    expected = (xt.grad, h0t.grad, rnn.weight_ih_l0.grad, rnn.weight_hh_l0.grad, rnn.bias_ih_l0.grad)
+    expected = (
+        xt.grad, h0t.grad, rnn.weight_ih_l0.grad, rnn.weight_hh_l0.grad, rnn.bias_ih_l0.grad
+    )
 
     for grad, name, reference in zip(grads, names, expected):
         assert_close(
             grad, reference.numpy(), name,
-            hint="walk the steps backwards, add doutputs[:, t] to the gradient coming from "
+            hint="Walk the steps backwards, add doutputs[:, t] to the gradient coming from "
             "step t+1, and accumulate the weight gradients over all steps.",
         )
 
@@ -155,14 +154,14 @@ def test_clip_grad_norm_matches_torch(student, rng):
         p.grad = tensor(g)
     nn.utils.clip_grad_norm_(params, max_norm)
 
-    assert isinstance(clipped, list) and len(clipped) == len(grads), (
-        "clip_grad_norm should return a list with one array per gradient"
+    clipped = assert_tuple(
+        clipped, len(grads), "clip_grad_norm", hint="Return a list with one array per gradient."
     )
     for i, (c, p) in enumerate(zip(clipped, params)):
         # torch adds 1e-6 to the norm before dividing, hence the looser tolerance.
         assert_close(
             c, p.grad.numpy(), f"clipped[{i}]", rtol=1e-5,
-            hint="use the norm of all gradients together, then scale by max_norm / norm.",
+            hint="Use the norm of all gradients together, then scale by max_norm / norm.",
         )
 
 
@@ -179,7 +178,7 @@ def test_output_layer_matches_linear(student, rng):
         expected = layer(tensor(h)).numpy()
 
     assert_array(y, "y", shape=(N, O), hint="y has one row of O outputs per example.")
-    assert_close(y, expected, "y", hint="compute h @ W_hy.T + b_y.")
+    assert_close(y, expected, "y", hint="Compute h @ W_hy.T + b_y.")
 
 
 @pytest.mark.points(1)
@@ -198,7 +197,7 @@ def test_gradient_norms_tanh(student, rng):
     (states[-1] * tensor(dh_last)).sum().backward()
     expected = [float(torch.linalg.norm(s.grad)) for s in reversed(states)]
 
-    assert_array(norms, "norms", shape=(T + 1,), hint="one norm for each of h_T, ..., h_0.")
+    assert_array(norms, "norms", shape=(T + 1,), hint="One norm for each of h_T, ..., h_0.")
     assert_close(
         norms, expected, "norms",
         hint="norms[0] is ||dh_last||; each step back multiplies by tanh' and by W_hh.",

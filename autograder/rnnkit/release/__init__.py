@@ -31,13 +31,13 @@ import importlib
 
 import pytest
 
-from rnnkit_testing import InProcessStudent
-
 pytest_plugins = ["rnnkit_testing"]
 
 
 @pytest.fixture(scope="session")
 def student():
+    from rnnkit_testing import InProcessStudent
+
     return InProcessStudent(importlib.import_module("{module}"))
 '''
 

@@ -36,7 +36,7 @@ def test_cell_recurrent_term(student, rng):
     h_next = student.rnn_cell_forward(x, h_prev, W_xh, W_hh, b_h)
     assert_close(
         h_next, ref.cell_forward(x, h_prev, W_xh, W_hh, b_h), "h_next (x = 0, b_h = 0)",
-        hint="with x and b_h zero, h_next = tanh(h_prev @ W_hh.T); W_hh is not symmetric, "
+        hint="With x and b_h zero, h_next = tanh(h_prev @ W_hh.T); W_hh is not symmetric, "
         "so a missing transpose shows here.",
     )
 
@@ -49,7 +49,7 @@ def test_cell_input_term(student, rng):
     h_next = student.rnn_cell_forward(x, h_prev, W_xh, W_hh, b_h)
     assert_close(
         h_next, ref.cell_forward(x, h_prev, W_xh, W_hh, b_h), "h_next (h_prev = 0, b_h = 0)",
-        hint="with h_prev and b_h zero, h_next = tanh(x @ W_xh.T); W_xh is square here, "
+        hint="With h_prev and b_h zero, h_next = tanh(x @ W_xh.T); W_xh is square here, "
         "so a missing transpose does not fail on shapes but gives wrong values.",
     )
 
@@ -62,7 +62,7 @@ def test_cell_bias(student, rng):
     h_next = student.rnn_cell_forward(x, h_prev, W_xh, W_hh, b_h)
     assert_close(
         h_next, ref.cell_forward(x, h_prev, W_xh, W_hh, b_h), "h_next (x = 0, h_prev = 0)",
-        hint="with x and h_prev zero, h_next = tanh(b_h) in every row: add the bias b_h "
+        hint="With x and h_prev zero, h_next = tanh(b_h) in every row: add the bias b_h "
         "(broadcast over the batch).",
     )
 
@@ -93,6 +93,9 @@ def test_cell_relu(student, rng):
 def test_cell_unknown_activation(student, rng):
     """rnn_cell_forward: unknown activation raises ValueError"""
     args = cell_problem(rng)
+    # a function that raises for every input must not earn this point
+    assert_array(student.rnn_cell_forward(*args, activation="relu"), "h_next (relu)", shape=(3, 5),
+                 hint="This test needs rnn_cell_forward to work for the supported activations.")
     for name in ("softmax", "Tanh"):
         assert_raises(
             ValueError, student.rnn_cell_forward, *args, activation=name,
@@ -105,7 +108,8 @@ def test_cell_unknown_activation(student, rng):
 def test_cell_inputs_unchanged(student, rng):
     """rnn_cell_forward: does not modify its inputs"""
     args = cell_problem(rng)
-    _, after, _ = student.call_with_inputs("rnn_cell_forward", *args)
+    h_next, after, _ = student.call_with_inputs("rnn_cell_forward", *args)
+    assert_array(h_next, "h_next", shape=(3, 5), hint="This test needs a working rnn_cell_forward.")
     for before, now, name in zip(args, after, ("x", "h_prev", "W_xh", "W_hh", "b_h")):
         assert_unchanged(before, now, name)
 
@@ -124,7 +128,7 @@ def test_rnn_shapes(student, rng):
     outputs, h_last = unpack_forward(student.rnn_forward(*ref.random_problem(rng, N, T, D, H)))
     assert_array(
         outputs, "outputs", shape=(N, T, H),
-        hint="keep the hidden state of every step, with time on axis 1 (batch_first).",
+        hint="Keep the hidden state of every step, with time on axis 1 (batch_first).",
     )
     assert_array(h_last, "h_last", shape=(N, H), hint="h_last is one hidden state per example.")
 
@@ -136,7 +140,7 @@ def test_rnn_tanh(student, rng):
     outputs, _ = unpack_forward(student.rnn_forward(*args))
     assert_close(
         outputs, ref.sequence_forward(*args)[0], "outputs",
-        hint="start from h0 (not zeros), and give each step the state computed by the step "
+        hint="Start from h0 (not zeros), and give each step the state computed by the step "
         "before it, with x[:, t] as input.",
     )
 
@@ -159,7 +163,7 @@ def test_rnn_relu(student, rng):
     args = ref.random_problem(rng, N=2, T=6, D=3, H=4)
     outputs, h_last = unpack_forward(student.rnn_forward(*args, activation="relu"))
     expected_outputs, expected_last = ref.sequence_forward(*args, activation="relu")
-    hint = "pass activation on to every step; relu(z) = max(z, 0)."
+    hint = "Pass activation on to every step; relu(z) = max(z, 0)."
     assert_close(outputs, expected_outputs, "outputs (relu)", hint=hint)
     assert_close(h_last, expected_last, "h_last (relu)", hint=hint)
 
@@ -171,7 +175,7 @@ def test_rnn_sigmoid(student, rng):
     outputs, _ = unpack_forward(student.rnn_forward(*args, activation="sigmoid"))
     assert_close(
         outputs, ref.sequence_forward(*args, activation="sigmoid")[0], "outputs (sigmoid)",
-        hint="pass activation on to every step; sigmoid(z) = 1 / (1 + exp(-z)).",
+        hint="Pass activation on to every step; sigmoid(z) = 1 / (1 + exp(-z)).",
     )
 
 
@@ -181,7 +185,7 @@ def test_rnn_single_step_single_example(student, rng):
     args = ref.random_problem(rng, N=1, T=1, D=3, H=2)
     outputs, h_last = unpack_forward(student.rnn_forward(*args))
     expected_outputs, expected_last = ref.sequence_forward(*args)
-    hint = "with one step and one example, outputs is (1, 1, H) and h_last is (1, H); " \
+    hint = "With one step and one example, outputs is (1, 1, H) and h_last is (1, H); " \
         "avoid squeezing axes away."
     assert_close(outputs, expected_outputs, "outputs (T = 1, N = 1)", hint=hint)
     assert_close(h_last, expected_last, "h_last (T = 1, N = 1)", hint=hint)
@@ -191,6 +195,8 @@ def test_rnn_single_step_single_example(student, rng):
 def test_rnn_inputs_unchanged(student, rng):
     """rnn_forward: does not modify its inputs"""
     args = ref.random_problem(rng, N=2, T=4, D=3, H=4)
-    _, after, _ = student.call_with_inputs("rnn_forward", *args)
+    result, after, _ = student.call_with_inputs("rnn_forward", *args)
+    outputs, _ = unpack_forward(result)
+    assert_array(outputs, "outputs", shape=(2, 4, 4), hint="This test needs a working rnn_forward.")
     for before, now, name in zip(args, after, ("x", "h0", "W_xh", "W_hh", "b_h")):
         assert_unchanged(before, now, name)

@@ -6,7 +6,7 @@ import pytest
 import hw1_reference as ref
 from rnnkit_testing import assert_close, assert_shape, assert_unchanged
 
-TANH_HINT = "through tanh, dz = dh_next * (1 - h_next**2): the derivative of tanh is 1 - tanh^2."
+TANH_HINT = "Through tanh, dz = dh_next * (1 - h_next**2): the derivative of tanh is 1 - tanh^2."
 
 
 def cell_problem(rng, N=3, D=4, H=5):
@@ -28,7 +28,7 @@ def test_shapes(student, rng):
     for grad, name in zip(grads, ref.CELL_GRADS):
         assert_shape(
             grad, shapes[name], name,
-            hint="a gradient has the shape of the variable it belongs to; return them in the "
+            hint="A gradient has the shape of the variable it belongs to; return them in the "
             "order (dx, dh_prev, dW_xh, dW_hh, db_h).",
         )
 
@@ -71,7 +71,7 @@ def test_bias_grad_sums_over_batch(student, rng):
     )
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(1, visibility="after_due_date")
 def test_numerical_gradient_check(student, rng):
     """rnn_cell_backward: passes a numerical gradient check"""
     args = cell_problem(rng, N=2, D=3, H=3)
@@ -81,7 +81,7 @@ def test_numerical_gradient_check(student, rng):
         expected = ref.numerical_grad(lambda: ref.cell_loss(dh_next, *variables), variable)
         assert_close(
             grad, expected, name, rtol=1e-5, atol=1e-7,
-            hint="central differences of sum(dh_next * h_next) disagree with this gradient; "
+            hint="Central differences of sum(dh_next * h_next) disagree with this gradient. "
             + TANH_HINT,
         )
 
@@ -90,6 +90,7 @@ def test_numerical_gradient_check(student, rng):
 def test_inputs_unchanged(student, rng):
     """rnn_cell_backward: does not modify its inputs"""
     args = cell_problem(rng)
-    _, after, _ = student.call_with_inputs("rnn_cell_backward", *args)
+    result, after, _ = student.call_with_inputs("rnn_cell_backward", *args)
+    ref.unpack(result, "rnn_cell_backward", ref.CELL_GRADS)
     for before, now, name in zip(args, after, ("dh_next", "x", "h_prev", "W_xh", "W_hh", "b_h")):
         assert_unchanged(before, now, name)

@@ -18,7 +18,7 @@ def test_output_shape(student, rng):
         y, "y", shape=(4, 7),
         hint="W_hy is (O, H) in PyTorch's layout, so y = h @ W_hy.T has shape (N, O).",
     )
-    assert_close(y, ref.linear(h, W_hy, b_y), "y", hint="compute y = h @ W_hy.T + b_y.")
+    assert_close(y, ref.linear(h, W_hy, b_y), "y", hint="Compute y = h @ W_hy.T + b_y.")
 
 
 @pytest.mark.points(1)
@@ -28,7 +28,7 @@ def test_output_bias(student, rng):
     y = student.output_layer(h, W_hy, b_y)
     assert_close(
         y, ref.linear(h, W_hy, b_y), "y (h = 0)",
-        hint="with h = 0 every row of y must equal b_y: add the output bias b_y.",
+        hint="With h = 0 every row of y must equal b_y: add the output bias b_y.",
     )
 
 
@@ -45,7 +45,7 @@ def student_norms(student, args, T, **kwargs):
     norms = student.gradient_norms_through_time(*args, **kwargs)
     assert_array(
         norms, "norms", shape=(T + 1,),
-        hint="return a 1-D numpy array with one norm for each of h_T, h_{T-1}, ..., h_0.",
+        hint="Return a 1-D numpy array with one norm for each of h_T, h_{T-1}, ..., h_0.",
     )
     return norms
 
@@ -69,7 +69,7 @@ def test_norms_sigmoid(student, rng):
     norms = student_norms(student, args, T=6, activation="sigmoid")
     assert_close(
         norms, ref.state_grad_norms(*args, activation="sigmoid"), "norms (sigmoid)",
-        hint="run the sigmoid forward pass, and at each step back multiply by the activation "
+        hint="Run the sigmoid forward pass, and at each step back multiply by the activation "
         "derivative sigmoid'(z) = h * (1 - h) before multiplying by W_hh.",
     )
 
@@ -81,7 +81,7 @@ def test_norms_relu(student, rng):
     norms = student_norms(student, args, T=6, activation="relu")
     assert_close(
         norms, ref.state_grad_norms(*args, activation="relu"), "norms (relu)",
-        hint="run the relu forward pass; the derivative of relu is 1 where h > 0 and 0 elsewhere.",
+        hint="Run the relu forward pass; the derivative of relu is 1 where h > 0 and 0 elsewhere.",
     )
 
 
@@ -101,7 +101,7 @@ def test_exploding(student, rng):
     """gradient_norms_through_time: relu with W_hh = 1.2·I explodes like 1.2^t (≈ 8.28e7 at t = 100)"""
     args = slide_problem(rng, 1.2)
     norms = student_norms(student, args, T=100, activation="relu")
-    hint = ("with relu, positive states and W_hh = 1.2 * I, every step back multiplies the "
+    hint = ("With relu, positive states and W_hh = 1.2 * I, every step back multiplies the "
             "gradient by exactly 1.2 (exploding gradients).")
     assert_close(norms, ref.state_grad_norms(*args, activation="relu"), "norms (W_hh = 1.2 I)",
                  hint=hint, rtol=1e-6, atol=0.0)
@@ -114,7 +114,7 @@ def test_vanishing(student, rng):
     """gradient_norms_through_time: relu with W_hh = 0.8·I vanishes like 0.8^t (≈ 2.04e-10 at t = 100)"""
     args = slide_problem(rng, 0.8)
     norms = student_norms(student, args, T=100, activation="relu")
-    hint = ("with relu, positive states and W_hh = 0.8 * I, every step back multiplies the "
+    hint = ("With relu, positive states and W_hh = 0.8 * I, every step back multiplies the "
             "gradient by exactly 0.8 (vanishing gradients).")
     assert_close(norms, ref.state_grad_norms(*args, activation="relu"), "norms (W_hh = 0.8 I)",
                  hint=hint, rtol=1e-6, atol=0.0)
@@ -126,9 +126,11 @@ def test_vanishing(student, rng):
 def test_norms_unknown_activation(student, rng):
     """gradient_norms_through_time: unknown activation raises ValueError"""
     args = norms_problem(rng, T=3)
+    student_norms(student, args, T=3, activation="sigmoid")  # a supported activation works
     assert_raises(
         ValueError, student.gradient_norms_through_time, *args, activation="gelu",
-        hint="only tanh, sigmoid and relu are supported: raise ValueError (call _check_activation).",
+        hint="Only tanh, sigmoid and relu are supported: raise ValueError "
+        "(call _check_activation).",
     )
 
 
@@ -136,6 +138,9 @@ def test_norms_unknown_activation(student, rng):
 def test_norms_inputs_unchanged(student, rng):
     """gradient_norms_through_time: does not modify its inputs"""
     args = norms_problem(rng)
-    _, after, _ = student.call_with_inputs("gradient_norms_through_time", *args)
+    norms, after, _ = student.call_with_inputs("gradient_norms_through_time", *args)
+    assert_array(
+        norms, "norms", shape=(7,), hint="This test needs a working gradient_norms_through_time."
+    )
     for before, now, name in zip(args, after, ("dh_last", "x", "h0", "W_xh", "W_hh", "b_h")):
         assert_unchanged(before, now, name)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import hw1_reference as ref
-from rnnkit_testing import assert_array, assert_close, assert_unchanged
+from rnnkit_testing import assert_array, assert_close, assert_tuple, assert_unchanged
 
 GLOBAL_HINT = (
-    "use one global norm sqrt(sum of squares of every entry of every gradient) and scale all "
+    "Use one global norm sqrt(sum of squares of every entry of every gradient) and scale all "
     "gradients by the same factor max_norm / global_norm."
 )
 
@@ -23,14 +23,11 @@ def global_norm(arrays):
 
 def clipped_list(result, grads):
     """The result is a list of arrays shaped like `grads`."""
-    if not isinstance(result, list) or len(result) != len(grads):
-        raise AssertionError(
-            f"clip_grad_norm should return a list of {len(grads)} arrays, one per gradient, "
-            f"got {type(result).__name__}"
-            + (f" of length {len(result)}" if isinstance(result, (list, tuple)) else "")
-        )
+    result = assert_tuple(
+        result, len(grads), "clip_grad_norm", hint="Return a list with one array per gradient."
+    )
     for i, (c, g) in enumerate(zip(result, grads)):
-        assert_array(c, f"clipped[{i}]", shape=g.shape, hint="keep the shape of each gradient.")
+        assert_array(c, f"clipped[{i}]", shape=g.shape, hint="Keep the shape of each gradient.")
     return result
 
 
@@ -49,7 +46,7 @@ def test_clipped_norm_is_max_norm(student, rng):
     clipped = clipped_list(student.clip_grad_norm(grads, max_norm), grads)
     if not np.isclose(global_norm(clipped), max_norm, rtol=1e-6):
         raise AssertionError(
-            "the global norm of the clipped gradients is not max_norm: " + GLOBAL_HINT
+            "the global norm of the clipped gradients is not max_norm. " + GLOBAL_HINT
         )
     for i, (c, expected) in enumerate(zip(clipped, ref.clip(grads, max_norm))):
         assert_close(c, expected, f"clipped[{i}]", rtol=1e-5, hint=GLOBAL_HINT)
@@ -81,7 +78,7 @@ def test_small_gradients_unchanged(student, rng):
     for i, (c, g) in enumerate(zip(clipped, grads)):
         assert_close(
             c, g, f"clipped[{i}] (norm already below max_norm)", rtol=1e-12, atol=0.0,
-            hint="when the global norm is already at most max_norm, return copies of the "
+            hint="When the global norm is already at most max_norm, return copies of the "
             "gradients as they are; do not scale them up to max_norm.",
         )
 
@@ -91,7 +88,8 @@ def test_inputs_unchanged(student, rng):
     """clip_grad_norm: does not modify the input gradients"""
     grads = rnn_grads(rng, scale=2.0)
     max_norm = 0.3 * global_norm(grads)
-    _, (grads_after, _), _ = student.call_with_inputs("clip_grad_norm", grads, max_norm)
+    result, (grads_after, _), _ = student.call_with_inputs("clip_grad_norm", grads, max_norm)
+    clipped_list(result, grads)
     if not isinstance(grads_after, list) or len(grads_after) != len(grads):
         raise AssertionError(
             "your function modified its input `grads` in place (the list itself changed); "

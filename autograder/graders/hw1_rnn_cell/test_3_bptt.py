@@ -7,7 +7,7 @@ import hw1_reference as ref
 from rnnkit_testing import assert_close, assert_raises, assert_shape, assert_unchanged
 
 TRUNCATE_HINT = (
-    "with truncate=k, cut the gradient between chunks: the state after steps k, 2k, ... "
+    "With truncate=k, cut the gradient between chunks: the state after steps k, 2k, ... "
     "(counting from 1) passes no gradient back to earlier steps, but its own doutputs still counts."
 )
 
@@ -37,7 +37,7 @@ def test_shapes(student, rng):
     for grad, name in zip(grads, ref.BPTT_GRADS):
         assert_shape(
             grad, shapes[name], name,
-            hint="return (dx, dh0, dW_xh, dW_hh, db_h); dx has a gradient for every time step.",
+            hint="Return (dx, dh0, dW_xh, dW_hh, db_h); dx has a gradient for every time step.",
         )
 
 
@@ -48,7 +48,7 @@ def test_full_bptt_input_grads(student, rng):
     grads = student_grads(student, args)
     assert_grads(
         grads, ref.bptt_grads(*args), names=("dx", "dh0"),
-        hint="go through the steps in reverse; the gradient at h_t is doutputs[:, t] plus the "
+        hint="Go through the steps in reverse; the gradient at h_t is doutputs[:, t] plus the "
         "dh_prev returned by step t+1, and dh0 is the dh_prev of the first step.",
     )
 
@@ -60,7 +60,7 @@ def test_full_bptt_weight_grads(student, rng):
     grads = student_grads(student, args)
     assert_grads(
         grads, ref.bptt_grads(*args), names=("dW_xh", "dW_hh", "db_h"),
-        hint="the weights are shared by every step: accumulate (+=) each step's dW_xh, dW_hh "
+        hint="The weights are shared by every step: accumulate (+=) each step's dW_xh, dW_hh "
         "and db_h instead of overwriting them.",
     )
 
@@ -73,8 +73,9 @@ def test_gradient_flows_back_from_last_output(student, rng):
     args = (doutputs, *rest)
     grads = student_grads(student, args)
     assert_grads(
-        grads, ref.bptt_grads(*args), names=("dx", "dh0"), context=" (gradient on the last output only)",
-        hint="the gradient must travel back through time: the dh_prev of step t becomes part "
+        grads, ref.bptt_grads(*args), names=("dx", "dh0"),
+        context=" (gradient on the last output only)",
+        hint="The gradient must travel back through time: the dh_prev of step t becomes part "
         "of the gradient at h_{t-1}, all the way down to dh0.",
     )
 
@@ -88,8 +89,8 @@ def test_every_output_contributes(student, rng):
     grads = student_grads(student, args)
     assert_grads(
         grads, ref.bptt_grads(*args), context=" (no gradient on the last output)",
-        hint="every output is used by the loss: add doutputs[:, t] at every time step, "
-        "not only at the last one.",
+        hint="Every output is used by the loss: at every time step (not only the last one) "
+        "the gradient at h_t is doutputs[:, t] plus what step t+1 sends back.",
     )
 
 
@@ -100,7 +101,7 @@ def test_single_step(student, rng):
     grads = student_grads(student, args)
     assert_grads(
         grads, ref.bptt_grads(*args), context=" (T = 1)",
-        hint="with one step, rnn_backward is rnn_cell_backward applied to doutputs[:, 0], "
+        hint="With one step, rnn_backward is rnn_cell_backward applied to doutputs[:, 0], "
         "x[:, 0] and h0; keep the time axis in dx.",
     )
 
@@ -110,7 +111,8 @@ def test_truncated(student, rng):
     """rnn_backward: truncate=k matches detaching the state after steps k, 2k, ..."""
     args = problem(rng, T=8)
     grads = student_grads(student, args, truncate=3)
-    assert_grads(grads, ref.bptt_grads(*args, truncate=3), context=" (truncate=3, T=8)", hint=TRUNCATE_HINT)
+    expected = ref.bptt_grads(*args, truncate=3)
+    assert_grads(grads, expected, context=" (truncate=3, T=8)", hint=TRUNCATE_HINT)
 
 
 @pytest.mark.points(1)
@@ -118,7 +120,8 @@ def test_truncate_one(student, rng):
     """rnn_backward: truncate=1 keeps each gradient inside its own step"""
     args = problem(rng, T=4)
     grads = student_grads(student, args, truncate=1)
-    assert_grads(grads, ref.bptt_grads(*args, truncate=1), context=" (truncate=1)", hint=TRUNCATE_HINT)
+    expected = ref.bptt_grads(*args, truncate=1)
+    assert_grads(grads, expected, context=" (truncate=1)", hint=TRUNCATE_HINT)
 
 
 @pytest.mark.points(1)
@@ -130,7 +133,7 @@ def test_truncate_longer_than_sequence(student, rng):
         grads = student_grads(student, args, truncate=k)
         assert_grads(
             grads, expected, context=f" (truncate={k}, T=4)",
-            hint="a chunk of k >= T steps covers the whole sequence, so truncated BPTT must "
+            hint="A chunk of k >= T steps covers the whole sequence, so truncated BPTT must "
             "give exactly the full-BPTT gradients.",
         )
 
@@ -139,6 +142,8 @@ def test_truncate_longer_than_sequence(student, rng):
 def test_invalid_truncate(student, rng):
     """rnn_backward: invalid truncate raises ValueError"""
     args = problem(rng, T=3)
+    # a function that raises for every input must not earn this point
+    ref.unpack(student.rnn_backward(*args, truncate=2), "rnn_backward", ref.BPTT_GRADS)
     for bad in (0, -2, 1.5):
         assert_raises(
             ValueError, student.rnn_backward, *args, truncate=bad,
@@ -156,7 +161,7 @@ def test_numerical_gradient_check(student, rng):
         expected = ref.numerical_grad(lambda: ref.sequence_loss(doutputs, *variables), variable)
         assert_close(
             grad, expected, name, rtol=1e-5, atol=1e-7,
-            hint="central differences of sum(doutputs * outputs) disagree with this gradient.",
+            hint="Central differences of sum(doutputs * outputs) disagree with this gradient.",
         )
 
 
@@ -164,6 +169,7 @@ def test_numerical_gradient_check(student, rng):
 def test_inputs_unchanged(student, rng):
     """rnn_backward: does not modify its inputs"""
     args = problem(rng)
-    _, after, _ = student.call_with_inputs("rnn_backward", *args, truncate=2)
+    result, after, _ = student.call_with_inputs("rnn_backward", *args, truncate=2)
+    ref.unpack(result, "rnn_backward", ref.BPTT_GRADS)
     for before, now, name in zip(args, after, ("doutputs", "x", "h0", "W_xh", "W_hh", "b_h")):
         assert_unchanged(before, now, name)

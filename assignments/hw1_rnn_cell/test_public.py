@@ -1,0 +1,204 @@
+"""Public tests for HW1. Run them with `pytest` in this folder.
+
+Each test compares your numpy code with PyTorch doing the same computation: torch.nn.RNNCell and
+torch.nn.RNN for the forward passes, autograd for the gradients, clip_grad_norm_ for clipping and
+nn.Linear for the output layer. The autograder runs these tests too, plus hidden ones that check
+more cases (other shapes, activations, truncation, edge cases, inputs left unchanged).
+"""
+
+import pytest
+import torch
+from torch import nn
+
+from rnnkit_testing import assert_array, assert_close, assert_tuple
+
+N, T, D, H, O = 2, 5, 3, 4, 6
+
+
+def tensor(array, requires_grad=False):
+    return torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad)
+
+
+def random_weights(rng):
+    """W_xh (H, D), W_hh (H, H), b_h (H,) as in the homework."""
+    return (
+        rng.normal(scale=0.5, size=(H, D)),
+        rng.normal(scale=0.5, size=(H, H)),
+        rng.normal(scale=0.5, size=H),
+    )
+
+
+def with_weights(module, W_xh, W_hh, b_h, suffix=""):
+    """Copy our weights into a torch.nn.RNNCell (suffix "") or torch.nn.RNN (suffix "_l0").
+
+    torch has two biases, bias_ih and bias_hh, that are simply added; ours is bias_ih.
+    """
+    with torch.no_grad():
+        getattr(module, "weight_ih" + suffix).copy_(tensor(W_xh))
+        getattr(module, "weight_hh" + suffix).copy_(tensor(W_hh))
+        getattr(module, "bias_ih" + suffix).copy_(tensor(b_h))
+        getattr(module, "bias_hh" + suffix).zero_()
+    return module
+
+
+def torch_rnn(W_xh, W_hh, b_h):
+    """torch.nn.RNN (tanh, batch_first=True) holding our weights."""
+    return with_weights(nn.RNN(D, H, batch_first=True, dtype=torch.float64), W_xh, W_hh, b_h, "_l0")
+
+
+def check_tuple(result, function, names):
+    """The result is a tuple (or list) of len(names) numpy arrays."""
+    result = assert_tuple(result, len(names), function, hint=f"Return ({', '.join(names)}).")
+    for value, name in zip(result, names):
+        assert_array(value, name)
+    return result
+
+
+@pytest.mark.points(2)
+def test_cell_forward_tanh(student, rng):
+    """rnn_cell_forward: tanh step matches torch.nn.RNNCell"""
+    x, h_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H))
+    W_xh, W_hh, b_h = random_weights(rng)
+    h_next = student.rnn_cell_forward(x, h_prev, W_xh, W_hh, b_h)
+
+    cell = with_weights(nn.RNNCell(D, H, dtype=torch.float64), W_xh, W_hh, b_h)
+    with torch.no_grad():
+        expected = cell(tensor(x), tensor(h_prev)).numpy()
+
+    assert_array(h_next, "h_next", shape=(N, H), hint="h_next has one row per example.")
+    assert_close(
+        h_next, expected, "h_next",
+        hint="Compute tanh(x @ W_xh.T + h_prev @ W_hh.T + b_h).",
+    )
+
+
+@pytest.mark.points(2)
+def test_rnn_forward_matches_torch(student, rng):
+    """rnn_forward: outputs and h_last match torch.nn.RNN"""
+    x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
+    W_xh, W_hh, b_h = random_weights(rng)
+    outputs, h_last = check_tuple(
+        student.rnn_forward(x, h0, W_xh, W_hh, b_h), "rnn_forward", ("outputs", "h_last")
+    )
+
+    with torch.no_grad():
+        expected_outputs, h_n = torch_rnn(W_xh, W_hh, b_h)(tensor(x), tensor(h0)[None])
+
+    assert_array(outputs, "outputs", shape=(N, T, H), hint="Keep the hidden state of every step.")
+    assert_close(
+        outputs, expected_outputs.numpy(), "outputs",
+        hint="Start from h0 and feed each step's state into the next step.",
+    )
+    assert_close(h_last, h_n[0].numpy(), "h_last", hint="h_last is the state after the last step.")
+
+
+@pytest.mark.points(2)
+def test_cell_backward_matches_autograd(student, rng):
+    """rnn_cell_backward: gradients match torch autograd"""
+    x, h_prev, dh_next = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    W_xh, W_hh, b_h = random_weights(rng)
+    names = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")
+    grads = check_tuple(
+        student.rnn_cell_backward(dh_next, x, h_prev, W_xh, W_hh, b_h), "rnn_cell_backward", names
+    )
+
+    xt, ht = tensor(x, True), tensor(h_prev, True)
+    Wx, Wh, b = tensor(W_xh, True), tensor(W_hh, True), tensor(b_h, True)
+    h_next = torch.tanh(xt @ Wx.T + ht @ Wh.T + b)
+    (h_next * tensor(dh_next)).sum().backward()
+
+    for grad, name, variable in zip(grads, names, (xt, ht, Wx, Wh, b)):
+        assert_close(
+            grad, variable.grad.numpy(), name,
+            hint="tanh'(z) = 1 - h_next**2; then follow z = x W_xh^T + h_prev W_hh^T + b_h.",
+        )
+
+
+@pytest.mark.points(2)
+def test_rnn_backward_matches_autograd(student, rng):
+    """rnn_backward: full BPTT gradients match torch autograd"""
+    x, h0, doutputs = (
+        rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(N, T, H))
+    )
+    W_xh, W_hh, b_h = random_weights(rng)
+    names = ("dx", "dh0", "dW_xh", "dW_hh", "db_h")
+    grads = check_tuple(
+        student.rnn_backward(doutputs, x, h0, W_xh, W_hh, b_h), "rnn_backward", names
+    )
+
+    rnn = torch_rnn(W_xh, W_hh, b_h)
+    xt, h0t = tensor(x, True), tensor(h0, True)
+    outputs, _ = rnn(xt, h0t[None])
+    (outputs * tensor(doutputs)).sum().backward()
+    expected = (
+        xt.grad, h0t.grad, rnn.weight_ih_l0.grad, rnn.weight_hh_l0.grad, rnn.bias_ih_l0.grad
+    )
+
+    for grad, name, reference in zip(grads, names, expected):
+        assert_close(
+            grad, reference.numpy(), name,
+            hint="Walk the steps backwards, add doutputs[:, t] to the gradient coming from "
+            "step t+1, and accumulate the weight gradients over all steps.",
+        )
+
+
+@pytest.mark.points(1)
+def test_clip_grad_norm_matches_torch(student, rng):
+    """clip_grad_norm: matches torch.nn.utils.clip_grad_norm_"""
+    grads = [rng.normal(size=(H, D)), rng.normal(size=(H, H)), rng.normal(size=H)]
+    max_norm = 1.5
+    clipped = student.clip_grad_norm(grads, max_norm)
+
+    params = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = tensor(g)
+    nn.utils.clip_grad_norm_(params, max_norm)
+
+    clipped = assert_tuple(
+        clipped, len(grads), "clip_grad_norm", hint="Return a list with one array per gradient."
+    )
+    for i, (c, p) in enumerate(zip(clipped, params)):
+        # torch adds 1e-6 to the norm before dividing, hence the looser tolerance.
+        assert_close(
+            c, p.grad.numpy(), f"clipped[{i}]", rtol=1e-5,
+            hint="Use the norm of all gradients together, then scale by max_norm / norm.",
+        )
+
+
+@pytest.mark.points(1)
+def test_output_layer_matches_linear(student, rng):
+    """output_layer: matches torch.nn.Linear"""
+    h, W_hy, b_y = rng.normal(size=(N, H)), rng.normal(size=(O, H)), rng.normal(size=O)
+    y = student.output_layer(h, W_hy, b_y)
+
+    layer = nn.Linear(H, O, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(tensor(W_hy))
+        layer.bias.copy_(tensor(b_y))
+        expected = layer(tensor(h)).numpy()
+
+    assert_array(y, "y", shape=(N, O), hint="y has one row of O outputs per example.")
+    assert_close(y, expected, "y", hint="Compute h @ W_hy.T + b_y.")
+
+
+@pytest.mark.points(1)
+def test_gradient_norms_tanh(student, rng):
+    """gradient_norms_through_time: tanh norms match torch autograd"""
+    x, h0, dh_last = rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    W_xh, W_hh, b_h = random_weights(rng)
+    norms = student.gradient_norms_through_time(dh_last, x, h0, W_xh, W_hh, b_h)
+
+    Wx, Wh, b = tensor(W_xh), tensor(W_hh), tensor(b_h)
+    states = [tensor(h0, True)]
+    for t in range(T):
+        h = torch.tanh(tensor(x[:, t]) @ Wx.T + states[-1] @ Wh.T + b)
+        h.retain_grad()
+        states.append(h)
+    (states[-1] * tensor(dh_last)).sum().backward()
+    expected = [float(torch.linalg.norm(s.grad)) for s in reversed(states)]
+
+    assert_array(norms, "norms", shape=(T + 1,), hint="One norm for each of h_T, ..., h_0.")
+    assert_close(
+        norms, expected, "norms",
+        hint="norms[0] is ||dh_last||; each step back multiplies by tanh' and by W_hh.",
+    )
