@@ -62,6 +62,18 @@ ALL_FAIL = [
     ("infinite_loop_at_import", "while True:\n    pass\n", "did not finish"),
     ("memory_bomb_at_import", "blocks = []\nwhile True:\n    blocks.append(bytearray(50_000_000))\n", "MemoryError"),
     (
+        "wrong_return_types",
+        "import numpy as np\n"
+        "rnn_cell_forward = lambda *a, **k: [[0.0]]\n"
+        "rnn_forward = lambda *a, **k: None\n"
+        "rnn_cell_backward = lambda *a, **k: [np.zeros(1), np.zeros(1)]\n"
+        "rnn_backward = lambda *a, **k: 'gradients'\n"
+        "clip_grad_norm = lambda *a, **k: 1.0\n"
+        "output_layer = lambda *a, **k: {'y': 1}\n"
+        "gradient_norms_through_time = lambda *a, **k: (lambda: 0)\n",
+        "should",
+    ),
+    (
         "monkeypatches_numpy_and_returns_zeros",
         "import numpy as np\n"
         "np.allclose = lambda *a, **k: True\n"
@@ -71,7 +83,7 @@ ALL_FAIL = [
         "    return np.zeros((1, 1))\n"
         "rnn_cell_forward = rnn_forward = rnn_cell_backward = rnn_backward = _zeros\n"
         "clip_grad_norm = output_layer = gradient_norms_through_time = _zeros\n",
-        "shape",
+        ("has shape", "should return"),
     ),
     (
         "writes_a_fake_results_json",
@@ -98,31 +110,11 @@ def test_broken_submission_scores_zero_with_a_clear_message(tmp_path, reference_
     assert score == 0 and maximum == total(reference_results)[1]
     outputs = failed_outputs(results)
     assert len(outputs) == len(results["tests"])
-    assert all(keyword.lower() in text.lower() for text in outputs.values()), sorted(set(outputs.values()))[:3]
+    keywords = (keyword,) if isinstance(keyword, str) else keyword
+    assert all(any(k.lower() in text.lower() for k in keywords) for text in outputs.values()), sorted(
+        set(outputs.values())
+    )[:3]
     assert seconds < 120
-
-
-def test_wrong_return_types_are_named(tmp_path, reference_results):
-    """Lists, None, strings, dicts, functions: each check says what it should have been. Only
-    tests that expect a ValueError can pass (the wrapped reference still raises it)."""
-    source = reference_with(
-        "_reference = {name: globals()[name] for name in ('rnn_cell_forward', 'rnn_forward',\n"
-        "    'rnn_cell_backward', 'rnn_backward', 'clip_grad_norm', 'output_layer',\n"
-        "    'gradient_norms_through_time')}\n"
-        "rnn_cell_forward = lambda *a, **k: _reference['rnn_cell_forward'](*a, **k).tolist()\n"
-        "rnn_forward = lambda *a, **k: None\n"
-        "rnn_cell_backward = lambda *a, **k: list(_reference['rnn_cell_backward'](*a, **k))[:2]\n"
-        "rnn_backward = lambda *a, **k: 'gradients'\n"
-        "clip_grad_norm = lambda *a, **k: 1.0\n"
-        "output_layer = lambda *a, **k: {'y': 1}\n"
-        "gradient_norms_through_time = lambda *a, **k: lambda: 0\n"
-    )
-    results, _ = grade_text(tmp_path, source)
-    check_report(results, reference_results)
-    passed = [t["name"] for t in results["tests"] if t["status"] == "passed"]
-    assert all("ValueError" in name for name in passed), passed
-    outputs = {n: o for n, o in failed_outputs(results).items() if "ValueError" not in n}
-    assert outputs and all("should" in o for o in outputs.values()), outputs
 
 
 def test_a_failure_in_one_function_costs_only_that_function(tmp_path, reference_results):

@@ -240,6 +240,7 @@ class SandboxStudent:
         self._fatal = None  # a message every later call repeats (import failed, too many crashes)
         self._hung = {}  # function name -> message: a function that timed out is not called again
         self._starts = 0
+        self._pending = None  # a worker launched by prestart() whose hello is not read yet
         self.layers = []
 
     @classmethod
@@ -259,19 +260,30 @@ class SandboxStudent:
         return self._call(name, args, kwargs, True)
 
     def close(self):
-        if self._worker is not None:
-            self._worker.kill()
-            self._worker = None
+        for worker in (self._worker, self._pending):
+            if worker is not None:
+                worker.kill()
+        self._worker = self._pending = None
 
     # -- internals --
 
-    def _start(self):
+    def prestart(self):
+        """Launch the worker now, so that it boots while the graders import torch; its reply is
+        read at the first call."""
+        if self._fatal is None and self._worker is None and self._pending is None:
+            self._pending = self._launch()
+
+    def _launch(self):
         if self._starts >= MAX_RESTARTS:
             self._fatal = f"your code crashed or hung {MAX_RESTARTS} times; the remaining calls were not made"
             raise SubmissionFailed(self._fatal)
         self._starts += 1
         worker = Worker(self._spec)
         self.layers = worker.layers
+        return worker
+
+    def _start(self):
+        worker, self._pending = self._pending or self._launch(), None
         module = f"{self._spec.module}.py"
         try:
             hello = worker.receive(self._spec.limits.import_timeout)

@@ -27,6 +27,7 @@ PYTEST_ARGS = [
     "-p", "no:cacheprovider",  # the graders folder may be read-only
     "-p", "no:terminal",  # the summary is ours; pytest's report shows grader code
     "--assert=plain",  # no introspection: a failed bare assert must not print expected values
+    "-p", "no:unraisableexception",  # its end-of-session gc.collect() costs a quarter second
 ]
 
 
@@ -39,6 +40,10 @@ class EnginePlugin:
 
     def pytest_configure(self, config):
         config.pluginmanager.register(SimpleNamespace(student=self.student), "rnnkit-sandbox")
+        # Failure tracebacks (kept for the instructor) in the plain style: pytest's default style
+        # re-parses every source file on the way, which doubles the grading time of a stub.
+        # (--tb belongs to the terminal plugin, which is off.)
+        config.option.tbstyle = "native"
 
 
 @dataclass
@@ -70,6 +75,7 @@ def grade(homework, submission, out_dir, namespaces=True):
             try:
                 notes = stage(submission, homework.module, staged)
                 student = SandboxStudent(spec)
+                student.prestart()
             except SubmissionProblem as problem:
                 notes = f"Your submission could not be graded: {problem}"
                 student = SandboxStudent.failed(notes)

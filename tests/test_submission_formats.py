@@ -1,0 +1,91 @@
+"""What `rnnkit grade` accepts: a .py file, a folder or a .zip, from a student or a Gradescope
+upload; and what it does with bad input."""
+
+import json
+import shutil
+import zipfile
+
+import jsonschema
+
+from conftest import SOLUTIONS, failed_outputs, run_grade, total
+from rnnkit.results import SCHEMA
+
+HW = "hw1_rnn_cell"
+REFERENCE = SOLUTIONS / HW / "rnn_cell.py"
+
+
+def test_folder_with_the_module_in_a_subfolder(tmp_path, grade):
+    folder = tmp_path / "submission" / "my_work"
+    folder.mkdir(parents=True)
+    shutil.copy(REFERENCE, folder / "rnn_cell.py")
+    (tmp_path / "submission" / "notes.txt").write_text("hello")
+    results = grade(HW, tmp_path / "submission")
+    assert total(results)[0] == total(results)[1]
+    assert "my_work/rnn_cell.py" in results["output"]
+
+
+def test_zip_with_a_folder_inside(tmp_path, grade):
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(REFERENCE, "hw1/rnn_cell.py")
+        bundle.writestr("__MACOSX/hw1/rnn_cell.py", "garbage that must be ignored")
+    results = grade(HW, archive)
+    assert total(results)[0] == total(results)[1]
+
+
+def test_python_file_with_another_name_is_graded_as_the_module(tmp_path, grade):
+    renamed = tmp_path / "rnn_cell (1).py"
+    shutil.copy(REFERENCE, renamed)
+    results = grade(HW, renamed)
+    assert total(results)[0] == total(results)[1]
+    assert "as rnn_cell.py" in results["output"]
+
+
+def _all_fail_with(results, phrase):
+    jsonschema.validate(results, SCHEMA)
+    score, maximum = total(results)
+    outputs = failed_outputs(results)
+    assert score == 0 and maximum > 0 and len(outputs) == len(results["tests"])
+    assert all(phrase in output for output in outputs.values()), list(outputs.values())[:1]
+    assert phrase in results["output"]
+
+
+def test_corrupt_zip(tmp_path, grade):
+    archive = tmp_path / "submission.zip"
+    archive.write_bytes(b"PK\x03\x04 this is not really a zip")
+    _all_fail_with(grade(HW, archive), "could not be read")
+
+
+def test_zip_that_escapes_its_folder(tmp_path, grade):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("../../rnn_cell.py", "print('escaped')")
+    _all_fail_with(grade(HW, archive), "unsafe path")
+    assert not (tmp_path.parent / "rnn_cell.py").exists()
+
+
+def test_folder_without_the_module(tmp_path, grade):
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "rnn.py").write_text("x = 1\n")
+    _all_fail_with(grade(HW, tmp_path / "submission"), "rnn_cell.py was not found")
+
+
+def test_notebook_instead_of_python_file(tmp_path, grade):
+    notebook = tmp_path / "rnn_cell.ipynb"
+    notebook.write_text("{}")
+    _all_fail_with(grade(HW, notebook), "is not a Python file")
+
+
+def test_missing_submission_is_the_callers_error_but_results_are_still_written(tmp_path):
+    proc, results = run_grade(HW, tmp_path / "does_not_exist.py", tmp_path / "out")
+    assert proc.returncode == 2
+    assert "no such submission" in proc.stdout
+    _all_fail_with(results, "nothing was found")
+
+
+def test_unknown_homework(tmp_path):
+    proc, results = run_grade("hw9_transformers", REFERENCE, tmp_path / "out")
+    assert proc.returncode == 2 and "hw1_rnn_cell" in proc.stdout  # lists the known ones
+    jsonschema.validate(results, SCHEMA)
+    assert results["score"] == 0
+    assert json.loads((tmp_path / "out" / "results.json").read_text()) == results
