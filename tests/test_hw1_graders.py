@@ -204,6 +204,7 @@ def test_stub_gets_nothing(grade_source):
     score, _ = total(results)
     passed = [t["name"] for t in results["tests"] if t["score"] > 0]
     assert score == 0, f"the unimplemented stub earns points in: {passed}"
+    assert all("NotImplementedError" in output for output in failed_outputs(results).values())
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.id for m in MUTANTS])

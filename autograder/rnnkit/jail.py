@@ -89,9 +89,10 @@ def _build_root(config, new_root):
     for device in DEVICES:
         if os.path.exists(device):
             _bind_read_only(device, new_root, device=True)
-    os.makedirs(new_root + "/proc")
+    os.makedirs(new_root + "/proc", exist_ok=True)
     _mount("proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    os.makedirs(new_root + "/tmp")
+    # exist_ok: a Python installed under /tmp (a CI checkout's virtualenv) was bound there above.
+    os.makedirs(new_root + "/tmp", exist_ok=True)
     os.chmod(new_root + "/tmp", 0o1777)
     shutil.copytree(config["worker_dir"], new_root + WORKER_DIR)
     shutil.copytree(config["submission_dir"], new_root + SUBMISSION_DIR, symlinks=False)

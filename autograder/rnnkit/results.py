@@ -32,7 +32,12 @@ class GraderError(Exception):
 def _describe_failure(error):
     """(message for the student, is it the kit's fault?)"""
     if isinstance(error, AssertionError):
-        text = str(error).strip()
+        # Keep the check's own message. A bare `assert` carries no message with --assert=plain, but
+        # where pytest rewrote it anyway (a grader imported by an outer session) the explanation
+        # it appends, from an "assert ..." line on, would show the values compared: drop it.
+        lines = str(error).splitlines()
+        cut = next((i for i, line in enumerate(lines) if line.startswith("assert ")), len(lines))
+        text = "\n".join(lines[:cut]).strip()
         return (text or "a check failed (no message)"), False
     if isinstance(error, StudentCodeError):
         trace = error.student_traceback.rstrip()
