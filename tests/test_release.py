@@ -1,6 +1,7 @@
 """`rnnkit release`: stubs come from the reference, assignments/ is never stale, and the folder
 students receive works with plain `pytest`."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import sys
 import pytest
 
 from conftest import ASSIGNMENTS, RNNKIT, ROOT, SOLUTIONS
+from rnnkit import homeworks
 from rnnkit.release.stubs import MarkerError, make_stub
 
 SOLUTION = '''import numpy as np
@@ -83,3 +85,20 @@ def test_student_folder_runs_public_tests_with_plain_pytest(tmp_path):
     shutil.copy(SOLUTIONS / "hw1_rnn_cell" / "rnn_cell.py", folder / "rnn_cell.py")
     solved_run = _student_pytest(folder)
     assert solved_run.returncode == 0 and " failed" not in solved_run.stdout, solved_run.stdout
+
+
+def test_student_folder_needs_only_numpy_torch_and_pytest():
+    """Nothing in assignments/ imports the kit or any other third-party package."""
+    allowed = {"numpy", "torch", "pytest", "rnnkit_testing"} | set(sys.stdlib_module_names)
+    for path in ASSIGNMENTS.glob("*/*.py"):
+        allowed_here = allowed | {homeworks.load(path.parent.name).module}
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            outside = {name.split(".")[0] for name in names} - allowed_here
+            assert not outside, f"{path.relative_to(ROOT)} imports {outside}"

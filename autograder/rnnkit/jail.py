@@ -212,11 +212,15 @@ def _set_limits(limits, count_processes):
         resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
 
 
-def _drop_privileges(uid, gid, paths_to_own):
-    for top in paths_to_own:
-        for folder, _, files in os.walk(top):
-            for name in [folder, *(os.path.join(folder, f) for f in files)]:
-                os.chown(name, uid, gid, follow_symlinks=False)
+def _drop_privileges(uid, gid, submission_dir, tmp_dir):
+    """Hand the worker its own copy of the submission and its temporary folder, then become it.
+
+    Only the top of tmp_dir changes owner: inside the jail, /tmp may also hold read-only binds
+    (a virtualenv under /tmp)."""
+    for folder, _, files in os.walk(submission_dir):
+        for name in [folder, *(os.path.join(folder, f) for f in files)]:
+            os.chown(name, uid, gid, follow_symlinks=False)
+    os.chown(tmp_dir, uid, gid)
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
@@ -242,7 +246,7 @@ def main(config):
         pass
     if drop:
         uid, gid = config["user"]
-        _drop_privileges(uid, gid, [paths["submission_dir"], paths["tmp_dir"]])
+        _drop_privileges(uid, gid, paths["submission_dir"], paths["tmp_dir"])
         if not os.access(config["python"], os.X_OK):
             raise PermissionError(
                 f"the sandbox user (uid {uid}) cannot run {config['python']}: install Python in a "
