@@ -32,8 +32,10 @@ def _print_summary(console, homework, outcome):
     if results.get("output"):
         console.print(results["output"], highlight=False)
     console.print(f"[bold]Total: {score:g} / {maximum:g}[/]   sandbox: {', '.join(results['extra_data']['sandbox']) or 'not started'}")
-    for error in outcome.kit_errors:
+    for error in outcome.kit_errors[:3]:
         console.print(f"[bold yellow]kit error:[/] {error}", highlight=False)
+    if len(outcome.kit_errors) > 3:
+        console.print(f"[bold yellow]… and {len(outcome.kit_errors) - 3} more kit errors[/]")
 
 
 def _grade(args, console):

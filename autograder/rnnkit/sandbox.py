@@ -241,6 +241,7 @@ class SandboxStudent:
         self._hung = {}  # function name -> message: a function that timed out is not called again
         self._starts = 0
         self._pending = None  # a worker launched by prestart() whose hello is not read yet
+        self._unavailable = None  # the kit's own failure to start a sandbox, repeated every call
         self.layers = []
 
     @classmethod
@@ -271,14 +272,21 @@ class SandboxStudent:
         """Launch the worker now, so that it boots while the graders import torch; its reply is
         read at the first call."""
         if self._fatal is None and self._worker is None and self._pending is None:
-            self._pending = self._launch()
+            try:
+                self._pending = self._launch()
+            except SandboxUnavailable:
+                pass  # raised again at the first call, where it fails that test as a kit error
 
     def _launch(self):
         if self._starts >= MAX_RESTARTS:
             self._fatal = f"your code crashed or hung {MAX_RESTARTS} times; the remaining calls were not made"
             raise SubmissionFailed(self._fatal)
         self._starts += 1
-        worker = Worker(self._spec)
+        try:
+            worker = Worker(self._spec)
+        except SandboxUnavailable as error:
+            self._unavailable = error  # it will not start on a retry either
+            raise
         self.layers = worker.layers
         return worker
 
@@ -309,6 +317,8 @@ class SandboxStudent:
         raise SubmissionFailed(self._fatal)
 
     def _call(self, name, args, kwargs, return_inputs):
+        if self._unavailable:
+            raise self._unavailable
         if self._fatal:
             raise SubmissionFailed(self._fatal)
         if name in self._hung:
