@@ -243,6 +243,25 @@ def test_fork_bomb_is_contained(tmp_path, reference_results):
     assert seconds < 60
 
 
+def test_file_size_and_disk_are_limited(tmp_path, reference_results):
+    """Writing a 100 MB file, or many small ones, fails inside the sandbox; nothing else suffers."""
+    source = reference_with(
+        "def output_layer(h, W_hy, b_y):\n"
+        "    with open('big.bin', 'wb') as f:\n"
+        "        f.write(b'0' * 100_000_000)\n"
+        "def clip_grad_norm(grads, max_norm):\n"
+        "    for i in range(100):\n"
+        "        with open(f'/tmp/part{i}', 'wb') as f:\n"
+        "            f.write(b'0' * 10_000_000)\n"
+    )
+    results, _ = grade_text(tmp_path, source)
+    check_report(results, reference_results)
+    score, maximum = total(results)
+    assert score == maximum - points_of(reference_results, "output_layer") - points_of(reference_results, "clip_grad_norm")
+    outputs = failed_outputs(results)
+    assert all("File too large" in o or "No space left" in o for o in outputs.values()), outputs
+
+
 def test_grading_is_deterministic(tmp_path):
     """Same submission, same results.json, apart from execution_time; the student's own use of
     np.random is reseeded before every call."""
