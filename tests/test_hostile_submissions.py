@@ -38,6 +38,12 @@ def points_of(results, prefix):
     return sum(t["max_score"] for t in results["tests"] if t["name"].startswith(prefix))
 
 
+def assert_loses_only(results, reference_results, *functions):
+    """The score is full marks minus exactly the points of the tests of ``functions``."""
+    score, maximum = total(results)
+    assert score == maximum - sum(points_of(reference_results, f) for f in functions)
+
+
 def check_report(results, reference_results):
     """Valid Gradescope JSON, and every test of the reference run is listed with its max_score."""
     jsonschema.validate(results, SCHEMA)
@@ -130,9 +136,7 @@ def test_a_failure_in_one_function_costs_only_that_function(tmp_path, reference_
     )
     results, seconds = grade_text(tmp_path, source)
     check_report(results, reference_results)
-    lost = sum(points_of(reference_results, f) for f in ("clip_grad_norm", "output_layer", "gradient_norms_through_time"))
-    score, maximum = total(results)
-    assert score == maximum - lost
+    assert_loses_only(results, reference_results, "clip_grad_norm", "output_layer", "gradient_norms_through_time")
     outputs = failed_outputs(results)
     assert all("did not return within" in o for n, o in outputs.items() if n.startswith("clip_grad_norm"))
     assert all("crashed" in o for n, o in outputs.items() if n.startswith("output_layer"))
@@ -144,8 +148,7 @@ def test_missing_function_loses_only_its_points(tmp_path, reference_results):
     source = reference_with("del clip_grad_norm\n")
     results, _ = grade_text(tmp_path, source)
     check_report(results, reference_results)
-    score, maximum = total(results)
-    assert score == maximum - points_of(reference_results, "clip_grad_norm")
+    assert_loses_only(results, reference_results, "clip_grad_norm")
     assert all("no function named `clip_grad_norm`" in o for o in failed_outputs(results).values())
 
 
@@ -238,8 +241,7 @@ def test_fork_bomb_is_contained(tmp_path, reference_results):
     )
     results, seconds = grade_text(tmp_path, source)
     check_report(results, reference_results)
-    score, maximum = total(results)
-    assert score == maximum - points_of(reference_results, "output_layer")
+    assert_loses_only(results, reference_results, "output_layer")
     assert seconds < 60
 
 
@@ -256,8 +258,7 @@ def test_file_size_and_disk_are_limited(tmp_path, reference_results):
     )
     results, _ = grade_text(tmp_path, source)
     check_report(results, reference_results)
-    score, maximum = total(results)
-    assert score == maximum - points_of(reference_results, "output_layer") - points_of(reference_results, "clip_grad_norm")
+    assert_loses_only(results, reference_results, "output_layer", "clip_grad_norm")
     outputs = failed_outputs(results)
     assert all("File too large" in o or "No space left" in o for o in outputs.values()), outputs
 

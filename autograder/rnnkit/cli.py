@@ -42,8 +42,7 @@ def _grade(args, console):
     from rnnkit.grade import grade
 
     homework = homeworks.load(args.homework)
-    namespaces = args.sandbox == "auto" and os.environ.get("RNNKIT_SANDBOX", "auto") == "auto"
-    outcome = grade(homework, args.submission, args.out, namespaces=namespaces)
+    outcome = grade(homework, args.submission, args.out, namespaces=args.sandbox == "auto")
     _print_summary(console, homework, outcome)
     console.print(f"results: {os.path.join(args.out, 'results.json')}")
     return 0 if outcome.kit_ok else EXIT_KIT_FAILED

@@ -34,9 +34,6 @@ class Opaque:
     def __repr__(self):
         return f"<{self.rnnkit_type_name} object>"
 
-    def __eq__(self, other):
-        return isinstance(other, Opaque) and other.rnnkit_type_name == self.rnnkit_type_name
-
 
 def _qualified_type_name(value):
     cls = type(value)

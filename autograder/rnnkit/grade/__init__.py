@@ -89,9 +89,9 @@ def grade(homework, submission, out_dir, namespaces=True):
                 student.close()
     except Exception as error:  # noqa: BLE001 - whatever broke, results.json is still written
         collector.kit_errors.append(f"{type(error).__name__}: {error}")
-    kit_ok = exit_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not collector.kit_errors
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, None):
         collector.kit_errors.append(f"pytest ended with {exit_code!r} on the graders")
+    kit_ok = exit_code is not None and not collector.kit_errors  # None: pytest never ran
     results = collector.results(
         time.monotonic() - started,
         {"rnnkit": rnnkit.__version__, "homework": homework.id, "sandbox": layers},
