@@ -10,6 +10,7 @@ expected values, so hidden tests cannot be reverse-engineered from their feedbac
 """
 
 import copy
+import warnings
 import zlib
 
 import numpy as np
@@ -84,6 +85,14 @@ class InProcessStudent:
             raise AssertionError(f"{self._module.__name__}.py has no function named `{name}`")
         args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
         return function(*args, **kwargs), args, kwargs
+
+    def call_with_warnings(self, name, *args, **kwargs):
+        """Call ``name`` and return ``(result, warnings)``: the warnings the call raised, each as
+        ``"Category: message"`` (for example numpy's "RuntimeWarning: overflow encountered in exp")."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = self.call_with_inputs(name, *args, **kwargs)[0]
+        return result, [f"{w.category.__name__}: {w.message}" for w in caught]
 
 
 def _type_name(value):

@@ -101,3 +101,19 @@ def test_a_grader_without_points_is_refused(pytester):
     result = pytester.runpytest_inprocess(plugins=[GradescopeResults()])
     assert result.ret == pytest.ExitCode.INTERNAL_ERROR
     result.stdout.fnmatch_lines([f"*{GraderError.__name__}*has no @pytest.mark.points*"])
+
+
+def test_each_case_of_a_parametrized_test_is_named_by_its_case(run_graders):
+    _, results = run_graders(
+        "import pytest\n\n"
+        "@pytest.mark.parametrize('gate', ['forget_gate', 'output_gate'])\n"
+        "@pytest.mark.points(1)\n"
+        "def test_gate(gate):\n"
+        "    '''LSTM gates: each gate'''\n"
+        "    assert gate == 'forget_gate'\n"
+    )
+    validate(results)
+    assert [(t["name"], t["status"]) for t in results["tests"]] == [
+        ("LSTM gates: each gate [forget_gate]", "passed"),
+        ("LSTM gates: each gate [output_gate]", "failed"),
+    ]

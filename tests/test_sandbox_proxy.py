@@ -29,3 +29,48 @@ def test_a_submission_that_cannot_run_fails_every_call_with_its_message():
         student.rnn_forward()
     with pytest.raises(SubmissionFailed, match="was not found"):
         student.call_with_inputs("clip_grad_norm", [], 1.0)
+
+
+WARNING_MODULE = '''
+import warnings
+import numpy as np
+
+def overflow(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+def say(text):
+    warnings.warn(text)
+    return text
+'''
+
+
+@pytest.mark.parametrize("where", ["sandbox", "in-process"])
+def test_warnings_a_call_raised_come_back_only_when_asked(where, tmp_path):
+    """call_with_warnings reports each warning of that call (even one seen before), in the
+    sandbox as in the students' own pytest run; plain calls return just the value."""
+    import importlib.util
+
+    import numpy as np
+
+    from rnnkit_testing import InProcessStudent
+
+    (tmp_path / "warner.py").write_text(WARNING_MODULE)
+    if where == "sandbox":
+        student = SandboxStudent(SandboxSpec(tmp_path, "warner", hidden=[]))
+    else:
+        spec = importlib.util.spec_from_file_location("warner", tmp_path / "warner.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        student = InProcessStudent(module)
+    try:
+        z = np.array([-1000.0, 0.0])
+        for _ in range(2):  # the second identical warning is reported as well
+            value, caught = student.call_with_warnings("overflow", z)
+            assert np.array_equal(value, [0.0, 0.5])
+            assert caught == ["RuntimeWarning: overflow encountered in exp"]
+        assert student.call_with_warnings("say", "careful") == ("careful", ["UserWarning: careful"])
+        assert student.call_with_warnings("overflow", np.zeros(2))[1] == []
+        assert student.say("plain") == "plain"
+    finally:
+        if where == "sandbox":
+            student.close()

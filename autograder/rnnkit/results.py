@@ -86,11 +86,15 @@ class GradescopeResults:
             if visibility not in VISIBILITIES:
                 raise GraderError(f"{item.nodeid}: visibility must be one of {VISIBILITIES}")
             doc = (getattr(item.function, "__doc__", None) or "").strip()
+            name = doc.splitlines()[0] if doc else item.originalname
+            callspec = getattr(item, "callspec", None)
+            if callspec is not None:  # a parametrized test: one entry per case, named by its case
+                name += f" [{callspec.id}]"
             file_number = files.setdefault(item.path, len(files) + 1)
             test_number = sum(1 for t in self.tests.values() if t["file"] == item.path) + 1
             self.tests[item.nodeid] = {
                 "file": item.path,
-                "name": doc.splitlines()[0] if doc else item.name,
+                "name": name,
                 "number": f"{file_number}.{test_number}",
                 "max_score": float(marker.args[0]),
                 "visibility": visibility,

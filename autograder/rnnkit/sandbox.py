@@ -37,6 +37,7 @@ WORKER_ENV = {
     "MKL_NUM_THREADS": "1",
 }
 MAX_RESTARTS = 20
+MAX_WARNINGS = 20  # warnings kept per call: enough to judge, bounded for a warning in a loop
 
 
 class SandboxUnavailable(RuntimeError):
@@ -254,11 +255,17 @@ class SandboxStudent:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        return lambda *args, **kwargs: self._call(name, args, kwargs, False)[0]
+        return lambda *args, **kwargs: self._call(name, args, kwargs)["value"]
 
     def call_with_inputs(self, name, *args, **kwargs):
         """Call ``name``; return ``(result, args_after, kwargs_after)`` as the sandbox left them."""
-        return self._call(name, args, kwargs, True)
+        reply = self._call(name, args, kwargs, return_inputs=True)
+        return reply["value"], reply["args"], reply["kwargs"]
+
+    def call_with_warnings(self, name, *args, **kwargs):
+        """Call ``name``; return ``(result, warnings)``, the warnings it raised as "Category: message"."""
+        reply = self._call(name, args, kwargs, record_warnings=True)
+        return reply["value"], reply["warnings"]
 
     def close(self):
         for worker in (self._worker, self._pending):
@@ -316,7 +323,7 @@ class SandboxStudent:
         worker.kill()
         raise SubmissionFailed(self._fatal)
 
-    def _call(self, name, args, kwargs, return_inputs):
+    def _call(self, name, args, kwargs, return_inputs=False, record_warnings=False):
         if self._unavailable:
             raise self._unavailable
         if self._fatal:
@@ -332,6 +339,7 @@ class SandboxStudent:
             "args": protocol.to_plain(list(args)),
             "kwargs": protocol.to_plain(dict(kwargs)),
             "return_inputs": return_inputs,
+            "record_warnings": record_warnings,
         }
         try:
             worker.send(request)
@@ -350,16 +358,20 @@ class SandboxStudent:
             tail = worker.stderr_tail()
             self._stop_worker()
             raise SubmissionFailed(message + (f"\n\nLast output:\n{tail}" if tail else "")) from None
-        return self._decode(name, reply, return_inputs)
+        return self._decode(name, reply, return_inputs, record_warnings)
 
-    def _decode(self, name, reply, return_inputs):
+    def _decode(self, name, reply, return_inputs, record_warnings):
+        """The reply as {"value", and "args" and "kwargs" or "warnings" when asked for}."""
         op = reply.get("op")
         try:
             if op == "result":
-                value = protocol.from_plain(reply.get("value"))
-                if not return_inputs:
-                    return value, None, None
-                return value, tuple(protocol.from_plain(reply["args"])), protocol.from_plain(reply["kwargs"])
+                decoded = {"value": protocol.from_plain(reply.get("value"))}
+                if return_inputs:
+                    decoded["args"] = tuple(protocol.from_plain(reply["args"]))
+                    decoded["kwargs"] = protocol.from_plain(reply["kwargs"])
+                if record_warnings:
+                    decoded["warnings"] = [str(w)[:300] for w in reply["warnings"]][:MAX_WARNINGS]
+                return decoded
             if op == "error":
                 type_names = [str(n) for n in reply.get("type_names", [])][:20]
                 message = str(reply.get("message", ""))

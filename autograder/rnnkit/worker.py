@@ -6,11 +6,13 @@ nothing from rnnkit. It holds no expected values and no grader code: it only eve
 of each call.
 """
 
+import contextlib
 import importlib
 import os
 import random
 import sys
 import traceback
+import warnings
 
 import numpy as np
 
@@ -98,13 +100,19 @@ def _call(module, request, submission_dir):
     args = from_plain(request.get("args", []))
     kwargs = from_plain(request.get("kwargs", {"__dict__": {}}))
     _reseed()
-    try:
-        value = function(*args, **kwargs)
-    except BaseException as error:  # noqa: BLE001 - every student failure is reported, even exit()
-        _leave_if_forked()
-        return _error_message(error, submission_dir)
+    record = bool(request.get("record_warnings"))
+    with warnings.catch_warnings(record=True) if record else contextlib.nullcontext() as caught:
+        if record:
+            warnings.simplefilter("always")  # a warning already seen before is recorded again
+        try:
+            value = function(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - every student failure is reported, even exit()
+            _leave_if_forked()
+            return _error_message(error, submission_dir)
     _leave_if_forked()
     reply = {"op": "result", "value": to_plain(value)}
+    if record:
+        reply["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]
     if request.get("return_inputs"):
         reply["args"] = to_plain(list(args))
         reply["kwargs"] = to_plain(kwargs)

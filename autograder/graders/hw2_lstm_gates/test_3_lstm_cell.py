@@ -1,0 +1,121 @@
+"""Hidden graders for lstm_cell_forward: PyTorch's stacked layout and its gate order i, f, g, o."""
+
+from itertools import permutations
+
+import numpy as np
+import pytest
+
+import hw2_reference as ref
+from rnnkit_testing import assert_array, assert_close, assert_tuple, assert_unchanged
+
+ORDER_NAMES = {"ifog": "i, f, o, g (the CS231n assignment's order)", "ijfo": "i, g, f, o (TensorFlow 1's order)"}
+
+
+def cell_problem(rng, N=3, D=4, H=5):
+    """x (N, D), nonzero h_prev and c_prev (N, H), stacked weights whose four gate blocks differ."""
+    x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    return (x, h_prev, c_prev, *ref.random_stacked_params(rng, D, H, 4))
+
+
+def as_if_read_in_order(order, W_ih, W_hh, b_ih, b_hh):
+    """The weights torch would need to compute what a cell reading the blocks in `order` computes.
+
+    `order` names the gate each block is taken for, e.g. "ifog": block 2 used as o, block 3 as g.
+    """
+    def reorder(stacked):
+        blocks = np.split(stacked, 4, axis=0)
+        return np.concatenate([blocks[order.index(gate)] for gate in "ifgo"], axis=0)
+
+    return tuple(reorder(w) for w in (W_ih, W_hh, b_ih, b_hh))
+
+
+def gate_order_diagnosis(h, c, x, h_prev, c_prev, *weights):
+    """A message naming the block order the student's (h, c) corresponds to, if any."""
+    for order in ("".join(p) for p in permutations("ifgo")):
+        if order == "ifgo":
+            continue
+        h_order, c_order = ref.lstm_cell_forward(x, h_prev, c_prev, *as_if_read_in_order(order, *weights))
+        if np.allclose(h, h_order, rtol=1e-6, atol=1e-8) and np.allclose(c, c_order, rtol=1e-6, atol=1e-8):
+            described = ORDER_NAMES.get(order, ", ".join(order.replace("g", "g")))
+            return (
+                f"wrong gate order: your cell reads the stacked blocks as {described}, but PyTorch "
+                "stacks them as i, f, g, o (input gate, forget gate, candidate memory, output gate)."
+            )
+    return None
+
+
+def check_cell(result, expected, problem, hint):
+    h, c = assert_tuple(result, 2, "lstm_cell_forward", hint="Return (h, c): the new hidden and cell states.")
+    N, H = problem[1].shape
+    assert_array(h, "h", shape=(N, H), hint=hint)
+    assert_array(c, "c", shape=(N, H), hint=hint)
+    expected_h, expected_c = expected
+    if not (np.allclose(h, expected_h, rtol=1e-6, atol=1e-8) and np.allclose(c, expected_c, rtol=1e-6, atol=1e-8)):
+        diagnosis = gate_order_diagnosis(h, c, *problem)
+        if diagnosis:
+            raise AssertionError(diagnosis)
+    assert_close(c, expected_c, "c", hint=hint)
+    assert_close(h, expected_h, "h", hint=hint)
+
+
+@pytest.mark.points(2)
+def test_matches_lstm_cell(student, rng):
+    """lstm_cell_forward: h and c match torch.nn.LSTMCell (D != H)"""
+    problem = cell_problem(rng)
+    check_cell(
+        student.lstm_cell_forward(*problem), ref.lstm_cell_forward(*problem), problem,
+        hint="Split the stacked rows into the gates i, f, g, o, then c = f * c_prev + i * g, h = o * tanh(c).",
+    )
+
+
+@pytest.mark.points(2)
+def test_gate_order(student, rng):
+    """lstm_cell_forward: gate blocks in PyTorch's order i, f, g, o (not CS231n's i, f, o, g)"""
+    problem = cell_problem(rng, N=2, D=3, H=4)
+    check_cell(
+        student.lstm_cell_forward(*problem), ref.lstm_cell_forward(*problem), problem,
+        hint="Rows 0..H-1 are the input gate, H..2H-1 the forget gate, 2H..3H-1 the candidate, 3H..4H-1 "
+        "the output gate.",
+    )
+
+
+@pytest.mark.points(1)
+def test_single_example_single_unit(student, rng):
+    """lstm_cell_forward: N = 1 and H = 1 (one number per gate)"""
+    problem = cell_problem(rng, N=1, D=2, H=1)
+    check_cell(
+        student.lstm_cell_forward(*problem), ref.lstm_cell_forward(*problem), problem,
+        hint="With H = 1 each gate is a single row of the stacked weights.",
+    )
+
+
+@pytest.mark.points(1)
+def test_both_biases(student, rng):
+    """lstm_cell_forward: adds both biases b_ih and b_hh"""
+    x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh = cell_problem(rng)
+    problem = (x, h_prev, c_prev, W_ih, W_hh, np.zeros_like(b_ih), b_hh)
+    check_cell(
+        student.lstm_cell_forward(*problem), ref.lstm_cell_forward(*problem), problem,
+        hint="PyTorch keeps two bias vectors, bias_ih and bias_hh; add both to every gate's pre-activation.",
+    )
+
+
+@pytest.mark.points(1)
+def test_cell_state_carried(student, rng):
+    """lstm_cell_forward: the forget gate keeps part of c_prev"""
+    x, h_prev, c_prev, *weights = cell_problem(rng)
+    c_prev = c_prev + 3.0  # a large old cell state that the forget gate must carry over
+    problem = (x, h_prev, c_prev, *weights)
+    check_cell(
+        student.lstm_cell_forward(*problem), ref.lstm_cell_forward(*problem), problem,
+        hint="c = f * c_prev + i * g: the new cell state starts from the old one, scaled by the forget gate.",
+    )
+
+
+@pytest.mark.points(1)
+def test_inputs_unchanged(student, rng):
+    """lstm_cell_forward: leaves its inputs unchanged"""
+    problem = cell_problem(rng)
+    _, after, _ = student.call_with_inputs("lstm_cell_forward", *problem)
+    for before, value, name in zip(problem, after, ("x", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh")):
+        assert_unchanged(before, value, name)
