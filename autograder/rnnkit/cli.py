@@ -5,6 +5,7 @@ import os
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rnnkit import homeworks
@@ -20,20 +21,21 @@ def _print_summary(console, homework, outcome):
     table.add_column("score", justify="right")
     for test in results["tests"]:
         style = "green" if test["status"] == "passed" else "red"
-        table.add_row(test["number"], test["name"], f"[{style}]{test['score']:g}/{test['max_score']:g}[/]")
+        table.add_row(test["number"], escape(test["name"]), f"[{style}]{test['score']:g}/{test['max_score']:g}[/]")
     console.print(table)
     failed = [t for t in results["tests"] if t["status"] == "failed"]
     for test in failed[:10]:
-        console.print(f"[bold red]✗ {test['name']}[/]\n  {test['output'].strip()[:600]}", highlight=False)
+        # Names and messages are plain text (a message may quote the student's code): no markup.
+        console.print(f"[bold red]✗ {escape(test['name'])}[/]\n  {escape(test['output'].strip()[:600])}", highlight=False)
     if len(failed) > 10:
         console.print(f"… and {len(failed) - 10} more failed tests (see results.json)")
     score = sum(t["score"] for t in results["tests"])
     maximum = sum(t["max_score"] for t in results["tests"])
     if results.get("output"):
-        console.print(results["output"], highlight=False)
+        console.print(escape(results["output"]), highlight=False)
     console.print(f"[bold]Total: {score:g} / {maximum:g}[/]   sandbox: {', '.join(results['extra_data']['sandbox']) or 'not started'}")
     for error in outcome.kit_errors[:3]:
-        console.print(f"[bold yellow]kit error:[/] {error}", highlight=False)
+        console.print(f"[bold yellow]kit error:[/] {escape(error)}", highlight=False)
     if len(outcome.kit_errors) > 3:
         console.print(f"[bold yellow]… and {len(outcome.kit_errors) - 3} more kit errors[/]")
 
@@ -44,7 +46,7 @@ def _grade(args, console):
     homework = homeworks.load(args.homework)
     outcome = grade(homework, args.submission, args.out, namespaces=args.sandbox == "auto")
     _print_summary(console, homework, outcome)
-    console.print(f"results: {os.path.join(args.out, 'results.json')}")
+    console.print(f"results: {escape(os.path.join(args.out, 'results.json'))}")
     return 0 if outcome.kit_ok else EXIT_KIT_FAILED
 
 
@@ -95,7 +97,7 @@ def main(argv=None):
     try:
         return args.run(args, console)
     except homeworks.UnknownHomework as error:
-        console.print(f"rnnkit: {error}")
+        console.print(f"rnnkit: {escape(str(error))}")
         if args.command == "grade":  # Gradescope must still find a valid results.json
             from rnnkit.results import write_json_atomically
 

@@ -52,7 +52,7 @@ def test_hand_example_gate(student, gate):
 
 @pytest.mark.points(2)
 def test_hand_example_cell_and_hidden_state(student):
-    """next_cell_state, next_hidden_state: the lecture's c ≈ 2.94757 and h ≈ 0.98623"""
+    """LSTM gates: the lecture's c ≈ 2.94757 and h ≈ 0.98623 (next_cell_state, next_hidden_state)"""
     f, i, g, o = (
         np.array([[ref.SLIDE_VALUES[gate]]])
         for gate in ("forget_gate", "input_gate", "candidate_memory", "output_gate")
@@ -93,7 +93,7 @@ def test_gate_matches_torch(student, rng, gate):
 
 @pytest.mark.points(1)
 def test_candidate_can_be_negative(student, rng):
-    """candidate_memory: uses tanh, so it can lower the cell state"""
+    """LSTM gates: the candidate memory uses tanh, so it can lower the cell state"""
     x, h_prev, W_x, b_x, W_h, b_h = gate_problem(rng)
     b_x = b_x - 3.0  # pre-activations mostly negative
     g = student.candidate_memory(x, h_prev, W_x, b_x, W_h, b_h)

@@ -6,6 +6,7 @@ written and lists every test with its max_score. When the kit itself fails (a gr
 that cannot start), a valid results.json is still written and ``Outcome.kit_ok`` is False.
 """
 
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -46,6 +47,24 @@ class EnginePlugin:
         config.option.tbstyle = "native"
 
 
+def run_graders(graders_dir, *extra_args, plugins=()):
+    """pytest.main on one homework's graders, leaving no trace in this process.
+
+    Every homework has a test_public.py and a reference module on sys.path; without the clean-up,
+    a second run in the same process (all homeworks in `rnnkit release`, a batch of submissions)
+    would find the first run's modules and refuse to collect ("import file mismatch").
+    """
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    try:
+        return pytest.main([*PYTEST_ARGS, *extra_args, str(graders_dir)], plugins=list(plugins))
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(GRADERS_ROOT)):
+                del sys.modules[name]
+
+
 @dataclass
 class Outcome:
     results: dict
@@ -80,10 +99,7 @@ def grade(homework, submission, out_dir, namespaces=True):
                 notes = f"Your submission could not be graded: {problem}"
                 student = SandboxStudent.failed(notes)
             try:
-                exit_code = pytest.main(
-                    [*PYTEST_ARGS, str(homework.graders_dir)],
-                    plugins=[collector, EnginePlugin(student)],
-                )
+                exit_code = run_graders(homework.graders_dir, plugins=[collector, EnginePlugin(student)])
             finally:
                 layers = student.layers
                 student.close()

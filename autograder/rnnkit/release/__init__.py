@@ -44,10 +44,10 @@ def student():
 
 def collect_graders(homework):
     """The test records (name, points, visibility, file) of a homework's graders, in order."""
-    from rnnkit.grade import PYTEST_ARGS
+    from rnnkit.grade import run_graders
 
     collector = GradescopeResults()
-    code = pytest.main([*PYTEST_ARGS, "--collect-only", str(homework.graders_dir)], plugins=[collector])
+    code = run_graders(homework.graders_dir, "--collect-only", plugins=[collector])
     if code != pytest.ExitCode.OK:
         raise RuntimeError(f"collecting the graders of {homework.id} failed ({code!r})")
     return list(collector.tests.values())
