@@ -1,4 +1,4 @@
-"""Wall time of grading one HW1 submission, next to the cost floor: starting Python and importing torch.
+"""Wall time of grading each homework (reference and stub) next to the cost floor: starting Python and importing torch.
 
     .venv/bin/python benchmarks/grade_time.py [--runs 7]
 
@@ -15,18 +15,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from rnnkit import homeworks
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def commands(out_dir):
-    rnnkit = [sys.executable, "-m", "rnnkit", "grade", "hw1_rnn_cell"]
-    return {
-        'python -c "import torch"': [sys.executable, "-c", "import torch"],
-        "rnnkit grade hw1_rnn_cell <reference>": [
-            *rnnkit, str(ROOT / "solutions/hw1_rnn_cell/rnn_cell.py"), "--out", str(out_dir / "ref")],
-        "rnnkit grade hw1_rnn_cell <stub>": [
-            *rnnkit, str(ROOT / "assignments/hw1_rnn_cell/rnn_cell.py"), "--out", str(out_dir / "stub")],
-    }
+    """The torch-import floor, then the reference and the stub of every homework."""
+    todo = {'python -c "import torch"': [sys.executable, "-c", "import torch"]}
+    for homework in homeworks.homework_ids():
+        module = homeworks.load(homework).module
+        for label, folder in (("reference", "solutions"), ("stub", "assignments")):
+            todo[f"rnnkit grade {homework} <{label}>"] = [
+                sys.executable, "-m", "rnnkit", "grade", homework,
+                str(ROOT / folder / homework / f"{module}.py"), "--out", str(out_dir / homework / label),
+            ]
+    return todo
 
 
 def main():
@@ -45,7 +49,7 @@ def main():
     print(f"{args.runs} runs each, medians:")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"  {name:40s} {median:6.2f} s   x{median / floor:.2f}   (min {min(values):.2f}, max {max(values):.2f})")
+        print(f"  {name:44s} {median:6.2f} s   x{median / floor:.2f}   (min {min(values):.2f}, max {max(values):.2f})")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def test_warnings_a_call_raised_come_back_only_when_asked(where, tmp_path):
             assert caught == ["RuntimeWarning: overflow encountered in exp"]
         assert student.call_with_warnings("say", "careful") == ("careful", ["UserWarning: careful"])
         assert student.call_with_warnings("overflow", np.zeros(2))[1] == []
-        assert student.say("plain") == "plain"
+        assert np.array_equal(student.overflow(np.zeros(2)), [0.5, 0.5])  # a plain call: just the value
     finally:
         if where == "sandbox":
             student.close()

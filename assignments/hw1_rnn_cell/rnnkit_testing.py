@@ -113,6 +113,15 @@ def assert_tuple(value, length, name, hint=""):
     return tuple(value)
 
 
+def assert_arrays(value, function, names):
+    """``value``, returned by ``function``, is a tuple (or list) of len(names) numpy arrays;
+    returns them as a list, e.g. ``dx, dh = assert_arrays(result, "f", ("dx", "dh"))``."""
+    values = assert_tuple(value, len(names), function, hint=f"Return ({', '.join(names)}).")
+    for item, name in zip(values, names):
+        assert_array(item, name)
+    return list(values)
+
+
 def assert_array(value, name, *, shape=None, hint=""):
     """``value`` is a numpy array of real numbers (and of ``shape``, when given)."""
     if not isinstance(value, np.ndarray):

@@ -12,7 +12,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnkit_testing import assert_array, assert_tuple
 
 DTYPE = torch.float64
 
@@ -180,23 +179,6 @@ def clip(grads, max_norm):
 # ---------------------------------------------------------------- numerical gradients
 
 
-def numerical_grad(loss, array, eps=1e-6):
-    """Central differences of the scalar function loss() with respect to every entry of array.
-
-    `array` is changed in place entry by entry and restored afterwards.
-    """
-    grad = np.zeros(array.shape)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        plus = loss()
-        array[index] = saved - eps
-        minus = loss()
-        array[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
 def cell_loss(dh_next, x, h_prev, W_xh, W_hh, b_h):
     """sum(dh_next * h_next) through nn.RNNCell, as a float."""
     return float(np.sum(dh_next * cell_forward(x, h_prev, W_xh, W_hh, b_h, "tanh")))
@@ -205,17 +187,6 @@ def cell_loss(dh_next, x, h_prev, W_xh, W_hh, b_h):
 def sequence_loss(doutputs, x, h0, W_xh, W_hh, b_h):
     """sum(doutputs * outputs) through nn.RNN, as a float."""
     return float(np.sum(doutputs * sequence_forward(x, h0, W_xh, W_hh, b_h, "tanh")[0]))
-
-
-# ---------------------------------------------------------------- return values
-
-
-def unpack(result, function, names):
-    """Check that `function` returned a tuple (or list) of len(names) arrays; return them."""
-    values = assert_tuple(result, len(names), function, hint=f"Return ({', '.join(names)}).")
-    for value, name in zip(values, names):
-        assert_array(value, name)
-    return list(values)
 
 
 CELL_GRADS = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import hw1_reference as ref
-from rnnkit_testing import assert_close, assert_shape, assert_unchanged
+from numerical import numerical_grad
+from rnnkit_testing import assert_arrays, assert_close, assert_shape, assert_unchanged
 
 TANH_HINT = "Through tanh, dz = dh_next * (1 - h_next**2): the derivative of tanh is 1 - tanh^2."
 
@@ -16,7 +17,7 @@ def cell_problem(rng, N=3, D=4, H=5):
 
 
 def student_grads(student, args):
-    return ref.unpack(student.rnn_cell_backward(*args), "rnn_cell_backward", ref.CELL_GRADS)
+    return assert_arrays(student.rnn_cell_backward(*args), "rnn_cell_backward", ref.CELL_GRADS)
 
 
 @pytest.mark.points(1)
@@ -78,7 +79,7 @@ def test_numerical_gradient_check(student, rng):
     grads = student_grads(student, args)
     dh_next, *variables = (np.array(a) for a in args)
     for grad, name, variable in zip(grads, ref.CELL_GRADS, variables):
-        expected = ref.numerical_grad(lambda: ref.cell_loss(dh_next, *variables), variable)
+        expected = numerical_grad(lambda: ref.cell_loss(dh_next, *variables), variable)
         assert_close(
             grad, expected, name, rtol=1e-5, atol=1e-7,
             hint="Central differences of sum(dh_next * h_next) disagree with this gradient. "
@@ -91,6 +92,6 @@ def test_inputs_unchanged(student, rng):
     """rnn_cell_backward: does not modify its inputs"""
     args = cell_problem(rng)
     result, after, _ = student.call_with_inputs("rnn_cell_backward", *args)
-    ref.unpack(result, "rnn_cell_backward", ref.CELL_GRADS)
+    assert_arrays(result, "rnn_cell_backward", ref.CELL_GRADS)
     for before, now, name in zip(args, after, ("dh_next", "x", "h_prev", "W_xh", "W_hh", "b_h")):
         assert_unchanged(before, now, name)

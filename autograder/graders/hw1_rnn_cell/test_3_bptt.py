@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import hw1_reference as ref
-from rnnkit_testing import assert_close, assert_raises, assert_shape, assert_unchanged
+from numerical import numerical_grad
+from rnnkit_testing import assert_arrays, assert_close, assert_raises, assert_shape, assert_unchanged
 
 TRUNCATE_HINT = (
     "With truncate=k, cut the gradient between chunks: the state after steps k, 2k, ... "
@@ -19,7 +20,7 @@ def problem(rng, N=2, T=5, D=3, H=4):
 
 
 def student_grads(student, args, **kwargs):
-    return ref.unpack(student.rnn_backward(*args, **kwargs), "rnn_backward", ref.BPTT_GRADS)
+    return assert_arrays(student.rnn_backward(*args, **kwargs), "rnn_backward", ref.BPTT_GRADS)
 
 
 def assert_grads(grads, expected, hint, names=ref.BPTT_GRADS, context=""):
@@ -143,7 +144,7 @@ def test_invalid_truncate(student, rng):
     """rnn_backward: invalid truncate raises ValueError"""
     args = problem(rng, T=3)
     # a function that raises for every input must not earn this point
-    ref.unpack(student.rnn_backward(*args, truncate=2), "rnn_backward", ref.BPTT_GRADS)
+    assert_arrays(student.rnn_backward(*args, truncate=2), "rnn_backward", ref.BPTT_GRADS)
     for bad in (0, -2, 1.5):
         assert_raises(
             ValueError, student.rnn_backward, *args, truncate=bad,
@@ -158,7 +159,7 @@ def test_numerical_gradient_check(student, rng):
     grads = student_grads(student, args)
     doutputs, *variables = (np.array(a) for a in args)
     for grad, name, variable in zip(grads, ref.BPTT_GRADS, variables):
-        expected = ref.numerical_grad(lambda: ref.sequence_loss(doutputs, *variables), variable)
+        expected = numerical_grad(lambda: ref.sequence_loss(doutputs, *variables), variable)
         assert_close(
             grad, expected, name, rtol=1e-5, atol=1e-7,
             hint="Central differences of sum(doutputs * outputs) disagree with this gradient.",
@@ -170,6 +171,6 @@ def test_inputs_unchanged(student, rng):
     """rnn_backward: does not modify its inputs"""
     args = problem(rng)
     result, after, _ = student.call_with_inputs("rnn_backward", *args, truncate=2)
-    ref.unpack(result, "rnn_backward", ref.BPTT_GRADS)
+    assert_arrays(result, "rnn_backward", ref.BPTT_GRADS)
     for before, now, name in zip(args, after, ("doutputs", "x", "h0", "W_xh", "W_hh", "b_h")):
         assert_unchanged(before, now, name)

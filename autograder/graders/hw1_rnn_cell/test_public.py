@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnkit_testing import assert_array, assert_close, assert_tuple
+from rnnkit_testing import assert_array, assert_arrays, assert_close, assert_tuple
 
 N, T, D, H, O = 2, 5, 3, 4, 6
 
@@ -46,13 +46,6 @@ def torch_rnn(W_xh, W_hh, b_h):
     return with_weights(nn.RNN(D, H, batch_first=True, dtype=torch.float64), W_xh, W_hh, b_h, "_l0")
 
 
-def check_tuple(result, function, names):
-    """The result is a tuple (or list) of len(names) numpy arrays."""
-    result = assert_tuple(result, len(names), function, hint=f"Return ({', '.join(names)}).")
-    for value, name in zip(result, names):
-        assert_array(value, name)
-    return result
-
 
 @pytest.mark.points(2)
 def test_cell_forward_tanh(student, rng):
@@ -77,7 +70,7 @@ def test_rnn_forward_matches_torch(student, rng):
     """rnn_forward: outputs and h_last match torch.nn.RNN"""
     x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
     W_xh, W_hh, b_h = random_weights(rng)
-    outputs, h_last = check_tuple(
+    outputs, h_last = assert_arrays(
         student.rnn_forward(x, h0, W_xh, W_hh, b_h), "rnn_forward", ("outputs", "h_last")
     )
 
@@ -98,7 +91,7 @@ def test_cell_backward_matches_autograd(student, rng):
     x, h_prev, dh_next = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
     W_xh, W_hh, b_h = random_weights(rng)
     names = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")
-    grads = check_tuple(
+    grads = assert_arrays(
         student.rnn_cell_backward(dh_next, x, h_prev, W_xh, W_hh, b_h), "rnn_cell_backward", names
     )
 
@@ -122,7 +115,7 @@ def test_rnn_backward_matches_autograd(student, rng):
     )
     W_xh, W_hh, b_h = random_weights(rng)
     names = ("dx", "dh0", "dW_xh", "dW_hh", "db_h")
-    grads = check_tuple(
+    grads = assert_arrays(
         student.rnn_backward(doutputs, x, h0, W_xh, W_hh, b_h), "rnn_backward", names
     )
 

@@ -13,7 +13,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnkit_testing import assert_array, assert_tuple
 
 DTYPE = torch.float64
 LSTM_GATES = ("i", "f", "g", "o")  # torch's row order in the stacked weights
@@ -201,17 +200,6 @@ def keras_param_count(input_dim, layers, reset_after=True):
     return total
 
 
-# ---------------------------------------------------------------- return values
-
-
-def unpack(result, function, names):
-    """Check that `function` returned a tuple (or list) of len(names) arrays; return them."""
-    values = assert_tuple(result, len(names), function, hint=f"Return ({', '.join(names)}).")
-    for value, name in zip(values, names):
-        assert_array(value, name)
-    return list(values)
-
-
 # ---------------------------------------------------------------- helpers of test_5 to test_8
 
 
@@ -244,20 +232,3 @@ def lstm_cell_loss(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     """sum(dh * h + dc * c) through nn.LSTMCell, as a float."""
     h, c = lstm_cell_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh)
     return float(np.sum(dh * h) + np.sum(dc * c))
-
-
-def numerical_grad(loss, array, eps=1e-6):
-    """Central differences of the scalar function loss() with respect to every entry of array.
-
-    `array` is changed in place entry by entry and restored afterwards.
-    """
-    grad = np.zeros(array.shape)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        plus = loss()
-        array[index] = saved - eps
-        minus = loss()
-        array[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import hw2_reference as ref
-from rnnkit_testing import assert_array, assert_close, assert_unchanged
+from rnnkit_testing import assert_array, assert_arrays, assert_close, assert_unchanged
 
 SPLIT_NAMES = ("W_x", "b_x", "W_h", "b_h")
 ORDER_HINT = (
@@ -29,7 +29,7 @@ def concat_problem(rng, N=3, D=2, H=4):
 
 def student_split(student, W, b, D):
     H = W.shape[0]
-    parts = ref.unpack(student.concat_to_split(W, b, D), "concat_to_split", SPLIT_NAMES)
+    parts = assert_arrays(student.concat_to_split(W, b, D), "concat_to_split", SPLIT_NAMES)
     for part, name, shape in zip(parts, SPLIT_NAMES, ((H, D), (H,), (H, H), (H,))):
         assert_array(part, name, shape=shape, hint="W_x is (H, D), W_h is (H, H); b_x and b_h are (H,).")
     return parts
@@ -103,6 +103,6 @@ def test_inputs_unchanged(student, rng):
     """concat_to_split: does not modify its inputs"""
     _, _, W, b = concat_problem(rng, D=3, H=4)
     result, (W_after, b_after, _), _ = student.call_with_inputs("concat_to_split", W, b, 3)
-    ref.unpack(result, "concat_to_split", SPLIT_NAMES)
+    assert_arrays(result, "concat_to_split", SPLIT_NAMES)
     assert_unchanged(W, W_after, "W")
     assert_unchanged(b, b_after, "b")

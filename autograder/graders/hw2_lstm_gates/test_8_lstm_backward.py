@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import hw2_reference as ref
-from rnnkit_testing import assert_close, assert_shape, assert_unchanged
+from numerical import numerical_grad
+from rnnkit_testing import assert_arrays, assert_close, assert_shape, assert_unchanged
 
 CELL_HINT = (
     "Go back through h = o * tanh(c) first: dc_total = dc + dh * o * (1 - tanh(c)^2), then through "
@@ -26,7 +27,7 @@ def backward_problem(rng, N=3, D=4, H=2):
 
 
 def student_grads(student, args):
-    return ref.unpack(student.lstm_cell_backward(*args), "lstm_cell_backward", ref.LSTM_GRADS)
+    return assert_arrays(student.lstm_cell_backward(*args), "lstm_cell_backward", ref.LSTM_GRADS)
 
 
 def forget_gate(x, h_prev, W_ih, W_hh, b_ih, b_hh):
@@ -104,7 +105,7 @@ def test_inputs_unchanged(student, rng):
     """lstm_cell_backward: does not modify its inputs"""
     args = backward_problem(rng)
     result, after, _ = student.call_with_inputs("lstm_cell_backward", *args)
-    ref.unpack(result, "lstm_cell_backward", ref.LSTM_GRADS)
+    assert_arrays(result, "lstm_cell_backward", ref.LSTM_GRADS)
     for before, now, name in zip(args, after, INPUT_NAMES):
         assert_unchanged(before, now, name)
 
@@ -116,7 +117,7 @@ def test_numerical_gradient_check(student, rng):
     grads = student_grads(student, args)
     dh, dc, *variables = (np.array(a) for a in args)
     for grad, name, variable in zip(grads, ref.LSTM_GRADS, variables):
-        expected = ref.numerical_grad(lambda: ref.lstm_cell_loss(dh, dc, *variables), variable)
+        expected = numerical_grad(lambda: ref.lstm_cell_loss(dh, dc, *variables), variable)
         assert_close(
             grad, expected, name, rtol=1e-5, atol=1e-7,
             hint=f"Central differences of sum(dh * h + dc * c) disagree with this gradient. {CELL_HINT}",
