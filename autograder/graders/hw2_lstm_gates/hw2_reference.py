@@ -133,21 +133,12 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
 def gru_cell_forward(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
     """torch.nn.GRUCell (reset_after=True), or the slides' GRU written with torch ops."""
     H3, D = np.shape(W_ih)
-    H = H3 // 3
     if reset_after:
         with torch.no_grad():
-            cell = _load(nn.GRUCell(D, H, dtype=DTYPE), "", W_ih, W_hh, b_ih, b_hh)
+            cell = _load(nn.GRUCell(D, H3 // 3, dtype=DTYPE), "", W_ih, W_hh, b_ih, b_hh)
             return _np(cell(_t(x), _t(h_prev)))
-    x, h = _t(x), _t(h_prev)
-    W_ir, W_iz, W_in = _t(W_ih).split(H)
-    W_hr, W_hz, W_hn = _t(W_hh).split(H)
-    b_ir, b_iz, b_in = _t(b_ih).split(H)
-    b_hr, b_hz, b_hn = _t(b_hh).split(H)
-    linear = nn.functional.linear
-    r = torch.sigmoid(linear(x, W_ir, b_ir) + linear(h, W_hr, b_hr))
-    z = torch.sigmoid(linear(x, W_iz, b_iz) + linear(h, W_hz, b_hz))
-    n = torch.tanh(linear(x, W_in, b_in) + linear(r * h, W_hn, b_hn))
-    return _np((1 - z) * n + z * h)
+    _, z, n = gru_gates(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=False)
+    return (1 - z) * n + z * np.asarray(h_prev, dtype=float)
 
 
 # ---------------------------------------------------------------- backward reference
@@ -204,7 +195,8 @@ def keras_param_count(input_dim, layers, reset_after=True):
 
 
 def gru_gates(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
-    """(r, z, n) of one GRU step with torch ops (to recognise a student's known mistakes)."""
+    """(r, z, n) of one GRU step with torch ops: the slides' GRU (reset_after=False), and the
+    gates behind a student's known mistakes."""
     H = np.shape(W_ih)[0] // 3
     x, h = _t(x), _t(h_prev)
     W_ir, W_iz, W_in = _t(W_ih).split(H)
