@@ -238,3 +238,14 @@ def test_alternative_gets_full_marks(grade, path):
 
 def test_alternatives_exist():
     assert len(HW2.alternatives) >= 3, "expected tests/submissions/hw2_alternatives/*/lstm_gates.py"
+
+
+def test_grading_a_partly_wrong_submission_twice_gives_the_same_results(grade_source):
+    """The same HW2 submission (here with a bug that fails some tests) graded twice gives the same
+    results.json apart from execution_time: every grader's data is seeded."""
+    source = HW2.mutate(MUTANTS[0])
+    runs = [grade_source(HW2.id, HW2.module, source) for _ in range(2)]
+    for results in runs:
+        results.pop("execution_time")
+    assert runs[0]["tests"] and any(t["status"] == "failed" for t in runs[0]["tests"])
+    assert runs[0] == runs[1]
