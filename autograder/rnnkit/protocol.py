@@ -17,6 +17,7 @@ import numpy as np
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_WARNINGS = 20  # warnings reported per call: enough to judge, bounded for a warning in a loop
 _HEADER = struct.Struct(">I")
 _ARRAY_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 

@@ -37,7 +37,6 @@ WORKER_ENV = {
     "MKL_NUM_THREADS": "1",
 }
 MAX_RESTARTS = 20
-MAX_WARNINGS = 20  # warnings kept per call: enough to judge, bounded for a warning in a loop
 
 
 class SandboxUnavailable(RuntimeError):
@@ -370,7 +369,7 @@ class SandboxStudent:
                     decoded["args"] = tuple(protocol.from_plain(reply["args"]))
                     decoded["kwargs"] = protocol.from_plain(reply["kwargs"])
                 if record_warnings:
-                    decoded["warnings"] = [str(w)[:300] for w in reply["warnings"]][:MAX_WARNINGS]
+                    decoded["warnings"] = [str(w)[:300] for w in reply["warnings"]][:protocol.MAX_WARNINGS]
                 return decoded
             if op == "error":
                 type_names = [str(n) for n in reply.get("type_names", [])][:20]

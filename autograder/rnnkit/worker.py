@@ -19,6 +19,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # python -I leaves it out
 from protocol import (  # noqa: E402
     HEADER_SIZE,
+    MAX_WARNINGS,
     ProtocolError,
     decode_payload,
     encode_frame,
@@ -112,7 +113,7 @@ def _call(module, request, submission_dir):
     _leave_if_forked()
     reply = {"op": "result", "value": to_plain(value)}
     if record:
-        reply["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]
+        reply["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:MAX_WARNINGS]]
     if request.get("return_inputs"):
         reply["args"] = to_plain(list(args))
         reply["kwargs"] = to_plain(kwargs)
