@@ -9,6 +9,8 @@ stacked LSTM weights W_ih (4H, D), W_hh (4H, H), b_ih and b_hh (4H,) with gate r
 stacked GRU weights (3H, ...) with rows r, z, n.
 """
 
+import itertools
+
 import numpy as np
 import torch
 from torch import nn
@@ -87,6 +89,27 @@ def random_stacked_params(rng, D, H, gates, scale=0.7):
 
 
 # ---------------------------------------------------------------- forward references
+
+
+def wrong_gate_order(matches, cell, torch_order, W_ih, W_hh, b_ih, b_hh):
+    """The order in which a student read the stacked gate blocks, if their result shows one.
+
+    For each reading other than `torch_order` (a reading names the gate each block is taken for:
+    ("i", "f", "o", "g") uses block 2 as o and block 3 as g), the weights are rearranged so that
+    torch, which reads `torch_order`, computes what that student computes. Returns the first
+    reading for which ``matches(cell(*rearranged_weights))`` holds, or None.
+    """
+    for reading in itertools.permutations(torch_order):
+        if reading == tuple(torch_order):
+            continue
+        rearranged = tuple(
+            np.concatenate([np.split(w, len(torch_order))[reading.index(gate)] for gate in torch_order])
+            for w in (W_ih, W_hh, b_ih, b_hh)
+        )
+        if matches(cell(*rearranged)):
+            return reading
+    return None
+
 
 
 def sigmoid(z):

@@ -1,14 +1,12 @@
 """Hidden graders for lstm_cell_forward: PyTorch's stacked layout and its gate order i, f, g, o."""
 
-from itertools import permutations
-
 import numpy as np
 import pytest
 
 import hw2_reference as ref
 from rnnkit_testing import assert_array, assert_close, assert_tuple, assert_unchanged
 
-ORDER_NAMES = {"ifog": "i, f, o, g (the CS231n assignment's order)", "ijfo": "i, g, f, o (TensorFlow 1's order)"}
+ORDER_NAMES = {"ifog": "i, f, o, g (the CS231n assignment's order)", "igfo": "i, g, f, o (TensorFlow 1's order)"}
 
 
 def cell_problem(rng, N=3, D=4, H=5):
@@ -17,31 +15,24 @@ def cell_problem(rng, N=3, D=4, H=5):
     return (x, h_prev, c_prev, *ref.random_stacked_params(rng, D, H, 4))
 
 
-def as_if_read_in_order(order, W_ih, W_hh, b_ih, b_hh):
-    """The weights torch would need to compute what a cell reading the blocks in `order` computes.
-
-    `order` names the gate each block is taken for, e.g. "ifog": block 2 used as o, block 3 as g.
-    """
-    def reorder(stacked):
-        blocks = np.split(stacked, 4, axis=0)
-        return np.concatenate([blocks[order.index(gate)] for gate in "ifgo"], axis=0)
-
-    return tuple(reorder(w) for w in (W_ih, W_hh, b_ih, b_hh))
+def close(actual, expected):
+    return np.allclose(actual, expected, rtol=1e-6, atol=1e-8)
 
 
 def gate_order_diagnosis(h, c, x, h_prev, c_prev, *weights):
     """A message naming the block order the student's (h, c) corresponds to, if any."""
-    for order in ("".join(p) for p in permutations("ifgo")):
-        if order == "ifgo":
-            continue
-        h_order, c_order = ref.lstm_cell_forward(x, h_prev, c_prev, *as_if_read_in_order(order, *weights))
-        if np.allclose(h, h_order, rtol=1e-6, atol=1e-8) and np.allclose(c, c_order, rtol=1e-6, atol=1e-8):
-            described = ORDER_NAMES.get(order, ", ".join(order.replace("g", "g")))
-            return (
-                f"wrong gate order: your cell reads the stacked blocks as {described}, but PyTorch "
-                "stacks them as i, f, g, o (input gate, forget gate, candidate memory, output gate)."
-            )
-    return None
+    reading = ref.wrong_gate_order(
+        lambda expected: close(h, expected[0]) and close(c, expected[1]),
+        lambda *rearranged: ref.lstm_cell_forward(x, h_prev, c_prev, *rearranged),
+        ref.LSTM_GATES, *weights,
+    )
+    if reading is None:
+        return None
+    described = ORDER_NAMES.get("".join(reading), ", ".join(reading))
+    return (
+        f"wrong gate order: your cell reads the stacked blocks as {described}, but PyTorch "
+        "stacks them as i, f, g, o (input gate, forget gate, candidate memory, output gate)."
+    )
 
 
 def check_cell(result, expected, problem, hint):
@@ -50,7 +41,7 @@ def check_cell(result, expected, problem, hint):
     assert_array(h, "h", shape=(N, H), hint=hint)
     assert_array(c, "c", shape=(N, H), hint=hint)
     expected_h, expected_c = expected
-    if not (np.allclose(h, expected_h, rtol=1e-6, atol=1e-8) and np.allclose(c, expected_c, rtol=1e-6, atol=1e-8)):
+    if not (close(h, expected_h) and close(c, expected_c)):
         diagnosis = gate_order_diagnosis(h, c, *problem)
         if diagnosis:
             raise AssertionError(diagnosis)

@@ -1,7 +1,5 @@
 """Hidden graders for gru_cell_forward: parity with torch.nn.GRUCell and the slides' GRU."""
 
-import itertools
-
 import numpy as np
 import pytest
 
@@ -31,13 +29,6 @@ def gru_problem(rng, N=4, D=3, H=5):
     return (x, h_prev, *ref.random_stacked_params(rng, D, H, 3))
 
 
-def permuted(args, order):
-    """The problem with the gate blocks of the weights rearranged: block k of the result is block
-    order[k] of `args`, i.e. what a student who uses block order[k] as gate k computes."""
-    x, h_prev, *weights = args
-    return (x, h_prev, *(np.concatenate([np.split(w, 3)[k] for k in order]) for w in weights))
-
-
 def diagnose(h, args, reset_after):
     """A hint that names the mistake when h equals a known wrong variant, computed with torch."""
     x, h_prev = args[:2]
@@ -47,10 +38,12 @@ def diagnose(h, args, reset_after):
     def equals(wrong):
         return np.allclose(h, wrong, rtol=1e-6, atol=1e-8)
 
-    for order in itertools.permutations(range(3)):
-        if order != (0, 1, 2) and equals(ref.gru_cell_forward(*permuted(args, order), reset_after=reset_after)):
-            used = [ref.GRU_GATES[order.index(k)] for k in range(3)]
-            return f"{ORDER_HINT} Your h is what you get when the row blocks are read as {', '.join(used)}."
+    reading = ref.wrong_gate_order(
+        equals, lambda *rearranged: ref.gru_cell_forward(x, h_prev, *rearranged, reset_after=reset_after),
+        ref.GRU_GATES, *args[2:],
+    )
+    if reading is not None:
+        return f"{ORDER_HINT} Your h is what you get when the row blocks are read as {', '.join(reading)}."
     if reset_after:
         # r * (h_prev W_hn^T) + b_hn is torch's GRU with b_hn moved over to b_in.
         W_ih, W_hh, b_ih, b_hh = args[2:]
