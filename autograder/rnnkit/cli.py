@@ -44,7 +44,15 @@ def _grade(args, console):
     from rnnkit.grade import grade
 
     homework = homeworks.load(args.homework)
-    outcome = grade(homework, args.submission, args.out, namespaces=args.sandbox == "auto")
+    outcome = grade(
+        homework,
+        args.submission,
+        args.out,
+        namespaces=args.sandbox == "auto",
+        allow_unsafe=args.allow_unsafe,
+        budget_seconds=args.time_budget,
+        metadata=args.metadata,
+    )
     _print_summary(console, homework, outcome)
     console.print(f"results: {escape(os.path.join(args.out, 'results.json'))}")
     return 0 if outcome.kit_ok else EXIT_KIT_FAILED
@@ -82,6 +90,17 @@ def build_parser():
         default="auto",
         help="auto: namespaces when root (the default); process: no namespaces (see README)",
     )
+    grade.add_argument(
+        "--allow-unsafe",
+        action="store_true",
+        help="grade even where the sandbox can read the graders (no namespaces, no Landlock, "
+        "readable files); for your own trusted code only",
+    )
+    grade.add_argument(
+        "--time-budget", type=float, metavar="SECONDS",
+        help="wall-clock budget for the whole submission (default: the homework's, 240 s)",
+    )
+    grade.add_argument("--metadata", help="Gradescope's submission_metadata.json, recorded in extra_data")
     grade.set_defaults(run=_grade)
 
     release = commands.add_parser("release", help="generate assignments/ from solutions/ and the graders")

@@ -8,11 +8,17 @@ import yaml
 from rnnkit import KIT_ROOT, PACKAGE_DIR
 from rnnkit.sandbox import Limits
 
-GRADERS_ROOT = PACKAGE_DIR.parent / "graders"
+# In a checkout (or an editable install) the graders lie beside the package; an installed wheel
+# carries them inside it, as rnnkit/graders (see pyproject.toml).
+GRADERS_ROOT = next(
+    (p for p in (PACKAGE_DIR / "graders", PACKAGE_DIR.parent / "graders") if (p / "conftest.py").is_file()),
+    PACKAGE_DIR.parent / "graders",
+)
 SOLUTIONS_ROOT = KIT_ROOT / "solutions"
 ASSIGNMENTS_ROOT = KIT_ROOT / "assignments"
-# Folders the sandbox must never show to a submission.
-SECRET_DIRS = (PACKAGE_DIR.parent, SOLUTIONS_ROOT)
+# Folders the sandbox must never show to a submission: the graders, the reference solutions, and
+# the engine (nothing in the sandbox needs it).
+SECRET_DIRS = (GRADERS_ROOT, SOLUTIONS_ROOT, PACKAGE_DIR)
 
 
 class UnknownHomework(LookupError):

@@ -14,7 +14,15 @@ ones it applied on a status pipe before the student's code ever runs:
 * ``landlock`` (Linux 5.13+): a kernel-enforced allowlist of readable and writable paths, TCP
   connect/bind refused (ABI 4+), signals out of the sandbox refused (ABI 6+). This is the layer that
   still hides the graders when the grader is not root.
+* ``seccomp`` (Linux, no privilege needed): no sockets at all, no ptrace, no signals to the grader
+  or its ancestors, no new namespaces or mounts (see ``seccomp.py``). This is the layer that closes
+  the network and protects the grader where Landlock is missing.
 * ``rlimits`` (always): CPU seconds, address space, processes, file size, open files, no core dumps.
+
+Then, as the worker-to-be, it checks the walls instead of trusting them: it tries to read a sample
+of the files that must stay hidden and to open a socket, and reports what it could reach
+(``files-hidden`` / ``network-closed``, or what is exposed). The grader refuses to grade when a
+hidden file was readable, unless the instructor allowed it.
 """
 
 import ctypes
@@ -24,6 +32,9 @@ import resource
 import shutil
 import signal
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # python -I leaves it out
+import seccomp  # noqa: E402
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -201,15 +212,31 @@ def _apply_landlock(read_only, read_write):
 # --- the rest ------------------------------------------------------------------------------
 
 
-def _set_limits(limits, count_processes):
+def _tasks_of(uid):
+    """Threads and processes this uid runs now: RLIMIT_NPROC counts them all, per user."""
+    count = 0
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and os.stat(f"/proc/{name}").st_uid == uid:
+                count += len(os.listdir(f"/proc/{name}/task"))
+        except OSError:
+            continue
+    return count
+
+
+def _set_limits(limits, own_user, running):
+    """``own_user``: the sandbox has a user to itself, so the process limit is the homework's;
+    otherwise it is what the grader's user already runs (``running``) plus the homework's, so a
+    fork bomb stays bounded without starving the user's other programs."""
     mib = 1024 * 1024
     resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits["memory_mb"] * mib,) * 2)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_mb"] * mib,) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if count_processes:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+    processes = limits["processes"] + (0 if own_user else running)
+    if own_user or os.getuid() != 0:  # root ignores RLIMIT_NPROC anyway
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes,) * 2)
 
 
 def _drop_privileges(uid, gid, submission_dir, tmp_dir):
@@ -224,6 +251,25 @@ def _drop_privileges(uid, gid, submission_dir, tmp_dir):
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
+
+
+def _probe_walls(secrets):
+    """What this process can still reach: hidden files it can read, and whether it can open a socket."""
+    readable = []
+    for path in secrets:
+        try:
+            if os.path.isdir(path):
+                os.listdir(path)
+            else:
+                os.close(os.open(path, os.O_RDONLY))
+            readable.append(path)
+        except OSError:
+            pass
+    socket_fd = _libc.socket(2, 2, 0)  # AF_INET, SOCK_DGRAM
+    network = socket_fd >= 0
+    if network:
+        os.close(socket_fd)
+    return readable, network
 
 
 def main(config):
@@ -257,15 +303,24 @@ def main(config):
     if config["namespaces"]:
         # Credentials changed, which clears the parent-death signal: set it again.
         _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
+    running = 0 if drop else _tasks_of(os.getuid())  # before Landlock hides /proc's other entries
     abi = _apply_landlock(
         paths["read_only"] + [paths["worker_dir"]], [paths["submission_dir"], paths["tmp_dir"]]
     )
     if abi:
         layers.append(f"landlock-abi{abi}")
-    _set_limits(config["limits"], count_processes=drop)
+    try:
+        seccomp.sandbox_filter(config["protected_pids"])
+        layers.append("seccomp")
+    except seccomp.Unsupported:
+        pass  # reported below: the probe finds the network open
+    _set_limits(config["limits"], own_user=drop, running=running)
     layers.append("rlimits")
+    readable, network = _probe_walls(config["secrets"])
+    layers.append("UNSAFE:hidden-files-readable" if readable else "files-hidden")
+    layers.append("UNSAFE:network-open" if network else "network-closed")
     with os.fdopen(config["status_fd"], "w") as status:
-        status.write(json.dumps({"layers": layers}))
+        status.write(json.dumps({"layers": layers, "readable": readable[:5]}))
     env = {**config["env"], "TMPDIR": paths["tmp_dir"], "HOME": paths["tmp_dir"]}
     worker = os.path.join(paths["worker_dir"], "worker.py")
     python = config["python"]

@@ -3,10 +3,22 @@
 ``SandboxStudent`` is what graders receive as the ``student`` fixture. Attribute access returns a
 function that sends its arguments to the worker (see ``worker.py``) and returns the plain data that
 comes back. The worker is started lazily, restarted after a crash or a time-out, and never trusted:
-every reply is decoded by ``protocol.from_plain`` and a bad one is the submission's failure.
+every reply is decoded by ``protocol.decode_value`` and a bad one is the submission's failure.
 Expected values stay in this process; only the inputs of each call cross over.
+
+What this side enforces itself, whatever the machine's kernel offers:
+
+* an overall time budget per submission (``Limits.budget_seconds``): calls are cut short when it
+  runs out, and every later call fails at once with a message that says so;
+* a disk budget (``Limits.disk_mb``) for the worker's folders and the files its user leaves in the
+  machine's shared temporary folders, checked while each call runs;
+* no leftover processes: this process is a child subreaper, so everything the submission starts
+  (``setsid`` daemons included) stays its descendant, and after a crash, a time-out and at the end
+  every process of the sandbox is killed.
 """
 
+import ctypes
+import errno
 import json
 import os
 import pwd
@@ -53,6 +65,7 @@ class Limits:
     file_mb: int = 16
     disk_mb: int = 64
     open_files: int = 256
+    budget_seconds: float = 240.0  # wall-clock seconds for the whole submission (Gradescope: 600)
 
     @classmethod
     def from_mapping(cls, values):
@@ -62,13 +75,21 @@ class Limits:
         return cls(**values)
 
 
-def _overlaps(path, others):
-    path = os.path.realpath(path)
-    for other in others:
-        other = os.path.realpath(other)
-        if path == other or path.startswith(other + os.sep) or other.startswith(path + os.sep):
-            return True
-    return False
+def _inside(path, folder):
+    return path == folder or path.startswith(folder + os.sep)
+
+
+def _around(path, hidden):
+    """``path`` as a list of paths to allow: itself, or, when it holds a hidden folder, every entry
+    that holds none (recursively), so an allowlist can grant a site-packages minus the kit."""
+    if any(_inside(path, h) for h in hidden):
+        return []
+    if not any(_inside(h, path) for h in hidden):
+        return [path]
+    around = []
+    for entry in sorted(os.listdir(path)):
+        around += _around(os.path.join(path, entry), hidden)
+    return around
 
 
 def _sandbox_ids():
@@ -95,10 +116,11 @@ class SandboxSpec:
     hidden: list  # folders the worker must never see (graders, solutions, results)
     limits: Limits = field(default_factory=Limits)
     namespaces: bool = True  # try mount/network/PID namespaces (needs root)
+    allow_unsafe: bool = False  # grade even when the sandbox can read hidden files (instructor's call)
 
     def read_only_paths(self):
-        """System folders plus the folders this Python and its packages live in, except any that
-        overlap a hidden folder (a checkout on sys.path would expose the graders)."""
+        """System folders plus the folders this Python and its packages live in, minus the hidden
+        folders (a checkout on sys.path, or the kit installed in site-packages, holds the graders)."""
         python_dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         python_dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
         python_dirs.update(site.getsitepackages() + [site.getusersitepackages()])
@@ -107,10 +129,144 @@ class SandboxSpec:
         python_dirs.update(
             p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
         )
-        python_dirs = {p for p in python_dirs if os.path.isdir(p)}
-        keep = [p for p in python_dirs if not _overlaps(p, self.hidden)]
+        hidden = [os.path.realpath(h) for h in self.hidden]
+        keep = set()
+        for folder in {os.path.realpath(p) for p in python_dirs if os.path.isdir(p)}:
+            keep.update(_around(folder, hidden))
         system = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
-        return system + sorted({os.path.realpath(p) for p in keep} - set(system))
+        return system + sorted(keep - set(system))
+
+    def secret_samples(self, per_folder=10):
+        """A few files (and the folders) of each hidden folder: the jail checks it cannot read them."""
+        samples = []
+        for folder in self.hidden:
+            if not os.path.isdir(folder):
+                continue
+            samples.append(str(folder))
+            files = []
+            for parent, dirs, names in os.walk(folder):
+                dirs.sort()
+                files += [os.path.join(parent, n) for n in sorted(names)]
+                if len(files) >= per_folder:
+                    break
+            samples += files[:per_folder]
+        return samples
+
+
+# --- processes ------------------------------------------------------------------------------
+
+PR_SET_CHILD_SUBREAPER = 36
+_libc = ctypes.CDLL(None, use_errno=True)
+_live_workers = set()  # pids of this process's running workers; everything else below it is debris
+
+
+def _process_table():
+    """{pid: (parent pid, state)} of every process this one can see."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat_file:
+                stat = stat_file.read()
+        except OSError:
+            continue  # it just ended
+        state, parent = stat[stat.rfind(b")") + 2 :].split()[:2]
+        table[int(name)] = (int(parent), state)
+    return table
+
+
+def ancestors(pid):
+    """``pid`` and the processes above it, up to (not including) init."""
+    table, chain = _process_table(), []
+    while pid > 1 and pid not in chain:
+        chain.append(pid)
+        pid = table.get(pid, (0, b""))[0]
+    return chain
+
+
+def kill_leftovers(keep=(), rounds=300):
+    """Kill and reap every descendant of this process outside the subtrees of ``keep``.
+
+    This process is a child subreaper (set when the first worker starts), so whatever a worker
+    started, double-forked ``setsid`` daemons included, is reparented here when its parent dies
+    and cannot escape. Repeated until nothing is left, for processes that were forking."""
+    me = os.getpid()
+    for _ in range(rounds):
+        table = _process_table()
+        children = {}
+        for pid, (parent, _) in table.items():
+            children.setdefault(parent, []).append(pid)
+        doomed, stack = [], [pid for pid in children.get(me, []) if pid not in keep]
+        while stack:
+            pid = stack.pop()
+            doomed.append(pid)
+            stack += children.get(pid, [])
+        if not doomed:
+            return
+        for pid in doomed:
+            if table[pid][1] != b"Z":
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        for pid in children.get(me, []):
+            if pid not in keep:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        time.sleep(0.005)
+
+
+# --- disk --------------------------------------------------------------------------------------
+
+SHARED_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+DISK_CHECK_SECONDS = 0.1
+MAX_DISK_ENTRIES = 20_000
+
+
+class DiskLimitExceeded(Exception):
+    pass
+
+
+def _usage(path, budget):
+    """(bytes allocated, entries) under ``path``, without following links; stops past ``budget`` entries."""
+    used, entries, stack = 0, 0, [path]
+    while stack and entries <= budget:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                for entry in listing:
+                    entries += 1
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    used += info.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return used, entries
+
+
+def _usage_of_file(path):
+    try:
+        return os.lstat(path).st_blocks * 512
+    except OSError:
+        return 0
+
+
+def _entries_owned_by(uid):
+    """What the sandbox user left at the top of the machine's shared temporary folders."""
+    found = []
+    for folder in SHARED_TMP_DIRS:
+        try:
+            with os.scandir(folder) as listing:
+                found += [e.path for e in listing if e.stat(follow_symlinks=False).st_uid == uid]
+        except OSError:
+            continue
+    return found
 
 
 class Worker:
@@ -118,6 +274,7 @@ class Worker:
 
     def __init__(self, spec):
         self.spec = spec
+        _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         self.stage = Path(tempfile.mkdtemp(prefix="rnnkit-sandbox-"))
         self.stage.chmod(0o711)
         worker_dir = self.stage / "worker"
@@ -125,10 +282,12 @@ class Worker:
         for name in ("worker.py", "protocol.py"):
             shutil.copy(HERE / name, worker_dir / name)
             (worker_dir / name).chmod(0o644)
-        shutil.copytree(spec.submission_dir, self.stage / "submission", symlinks=False)
+        shutil.copytree(spec.submission_dir, self.stage / "submission", symlinks=True)
         (self.stage / "tmp").mkdir()
         (self.stage / "root").mkdir()
         self.stderr = tempfile.TemporaryFile()
+        self.user = _sandbox_ids() if os.geteuid() == 0 else None
+        self.watch_shared_tmp = False
         status_read, status_write = os.pipe()
         config = {
             "namespaces": spec.namespaces and os.geteuid() == 0,
@@ -140,7 +299,9 @@ class Worker:
             "root_dir": str(self.stage / "root"),
             "read_only": spec.read_only_paths(),
             "hidden": [str(p) for p in spec.hidden],
-            "user": _sandbox_ids(),
+            "secrets": spec.secret_samples(),
+            "protected_pids": ancestors(os.getpid()),
+            "user": self.user,
             "status_fd": status_write,
             "disk_mb": spec.limits.disk_mb,
             "limits": {
@@ -157,6 +318,7 @@ class Worker:
             pass_fds=(status_write,),
             start_new_session=True,  # its own process group, so kill() reaches everything
         )
+        _live_workers.add(self.process.pid)
         os.close(status_write)
         with os.fdopen(status_read) as status:
             text = status.read()  # EOF once the jail has exec'd the worker (or died)
@@ -164,7 +326,22 @@ class Worker:
             detail = self.stderr_tail()
             self.kill()
             raise SandboxUnavailable(f"the sandbox could not start:\n{detail}")
-        self.layers = json.loads(text)["layers"]
+        status = json.loads(text)
+        self.layers = status["layers"]
+        if status["readable"] and not spec.allow_unsafe:
+            self.kill()
+            raise SandboxUnavailable(
+                "refusing to grade: the sandbox could read files it must never see ("
+                + ", ".join(status["readable"])
+                + "). On this machine neither namespaces, Landlock nor file permissions hide them. "
+                "Make the kit's folders unreadable to the sandbox user (the Gradescope zip's setup.sh "
+                "does), or pass --allow-unsafe to grade anyway (see README)."
+            )
+        # Where nothing else confines its writes, the sandbox user may also fill the shared
+        # temporary folders: count those files against its disk budget too.
+        self.watch_shared_tmp = self.user is not None and not any(
+            layer in ("namespaces",) or layer.startswith("landlock") for layer in self.layers
+        )
 
     def send(self, message):
         frame = protocol.encode_frame(message)
@@ -172,26 +349,54 @@ class Worker:
         self.process.stdin.flush()
 
     def receive(self, timeout):
-        """Next reply, or raise TimeoutError / EOFError (the worker died)."""
+        """Next reply, or raise TimeoutError / EOFError (the worker died) / ProtocolError /
+        DiskLimitExceeded."""
         deadline = time.monotonic() + timeout
         header = self._read(protocol.HEADER_SIZE, deadline)
-        return protocol.decode_payload(self._read(protocol.frame_length(header), deadline))
+        message = protocol.decode_payload(self._read(protocol.frame_length(header), deadline))
+        self.check_disk()
+        return message
 
     def _read(self, size, deadline):
-        stream = self.process.stdout
-        chunks = []
+        data, got = bytearray(size), 0
+        view = memoryview(data)
+        fd = self.process.stdout.fileno()
         with selectors.DefaultSelector() as selector:
-            selector.register(stream, selectors.EVENT_READ)
-            while size:
+            selector.register(fd, selectors.EVENT_READ)
+            while got < size:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
+                if remaining <= 0:
                     raise TimeoutError
-                chunk = os.read(stream.fileno(), min(size, 1 << 20))
+                if not selector.select(min(remaining, DISK_CHECK_SECONDS)):
+                    self.check_disk()  # a long call: is it filling the disk?
+                    continue
+                chunk = os.read(fd, min(size - got, 1 << 20))
                 if not chunk:
                     raise EOFError
-                chunks.append(chunk)
-                size -= len(chunk)
-        return b"".join(chunks)
+                view[got : got + len(chunk)] = chunk
+                got += len(chunk)
+        return bytes(data)
+
+    def disk_used(self):
+        budget = MAX_DISK_ENTRIES
+        used = 0
+        roots = [self.stage / "submission", self.stage / "tmp"]
+        if self.watch_shared_tmp:
+            roots += _entries_owned_by(self.user[0])
+        for root in roots:
+            if os.path.isdir(root) and not os.path.islink(root):
+                size, entries = _usage(root, budget)
+            else:
+                size, entries = _usage_of_file(root), 1
+            used += size
+            budget -= entries
+            if budget < 0:
+                return float("inf")
+        return used
+
+    def check_disk(self):
+        if self.disk_used() > self.spec.limits.disk_mb * 1024 * 1024:
+            raise DiskLimitExceeded
 
     def stderr_tail(self, limit=1500):
         self.stderr.seek(0, os.SEEK_END)
@@ -201,10 +406,8 @@ class Worker:
 
     def exit_description(self):
         try:
-            code = self.process.wait(timeout=5)
+            code = self.process.wait(timeout=1)
         except subprocess.TimeoutExpired:  # it closed its end of the pipe but lives on
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
             return "it closed its connection to the grader"
         if code >= 0:
             return f"exit code {code}"
@@ -216,19 +419,35 @@ class Worker:
         return f"killed by {signal.Signals(-code).name}"
 
     def kill(self):
+        """End the worker and every process it started; remove its files."""
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         self.process.wait()
+        _live_workers.discard(self.process.pid)
+        kill_leftovers(keep=_live_workers)
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
         self.stderr.close()
+        if self.watch_shared_tmp:
+            for path in _entries_owned_by(self.user[0]):
+                _remove(path)
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def _remove(path):
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 class SandboxStudent:
@@ -242,6 +461,7 @@ class SandboxStudent:
         self._starts = 0
         self._pending = None  # a worker launched by prestart() whose hello is not read yet
         self._unavailable = None  # the kit's own failure to start a sandbox, repeated every call
+        self._deadline = None if spec is None else time.monotonic() + spec.limits.budget_seconds
         self.layers = []
 
     @classmethod
@@ -271,6 +491,7 @@ class SandboxStudent:
             if worker is not None:
                 worker.kill()
         self._worker = self._pending = None
+        kill_leftovers(keep=_live_workers)
 
     # -- internals --
 
@@ -296,14 +517,38 @@ class SandboxStudent:
         self.layers = worker.layers
         return worker
 
+    def _time_for(self, limit):
+        """(seconds this wait may take, whether the budget rather than ``limit`` decides)."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            self._out_of_time()
+        return min(limit, left), left < limit
+
+    def _out_of_time(self, name=None):
+        budget = f"{self._spec.limits.budget_seconds:g} s"
+        stopped = (f"`{name}` was still running when " if name else "") + (
+            f"your submission used up its grading time budget of {budget}"
+        )
+        self._fatal = f"{stopped} (calls that hang or are far too slow); the remaining tests were not run"
+        self.close()
+        raise SubmissionFailed(self._fatal)
+
     def _start(self):
-        worker, self._pending = self._pending or self._launch(), None
         module = f"{self._spec.module}.py"
+        timeout, by_budget = self._time_for(self._spec.limits.import_timeout)
+        worker, self._pending = self._pending or self._launch(), None
         try:
-            hello = worker.receive(self._spec.limits.import_timeout)
+            hello = worker.receive(timeout)
         except TimeoutError:
+            if by_budget:
+                worker.kill()
+                self._out_of_time()
             self._fatal = f"importing {module} did not finish within {self._spec.limits.import_timeout:g} s"
-        except (EOFError, protocol.ProtocolError):
+        except DiskLimitExceeded:
+            self._fatal = f"importing {module} wrote more than {self._spec.limits.disk_mb} MB to disk"
+        except protocol.ProtocolError as error:
+            self._fatal = f"importing {module} sent back an unreadable reply ({error})"
+        except EOFError:
             self._fatal = f"importing {module} crashed Python ({worker.exit_description()})"
             tail = worker.stderr_tail()
             if tail:
@@ -313,8 +558,8 @@ class SandboxStudent:
                 self._worker = worker
                 return
             if hello.get("op") == "import_error":
-                self._fatal = f"{module} could not be imported: {hello.get('message')}"
-                trace = str(hello.get("traceback", "")).rstrip()
+                self._fatal = f"{module} could not be imported: {str(hello.get('message'))[:2000]}"
+                trace = str(hello.get("traceback", "")).rstrip()[:4000]
                 if trace:
                     self._fatal += f"\n\nWhere (your code, most recent call last):\n{trace}"
             else:
@@ -340,20 +585,30 @@ class SandboxStudent:
             "return_inputs": return_inputs,
             "record_warnings": record_warnings,
         }
+        timeout, by_budget = self._time_for(self._spec.limits.call_timeout)
         try:
             worker.send(request)
-            reply = worker.receive(self._spec.limits.call_timeout)
+            reply = worker.receive(timeout)
         except TimeoutError:
             self._stop_worker()
+            if by_budget:
+                self._out_of_time(name)
             self._hung[name] = (
                 f"`{name}` did not return within {self._spec.limits.call_timeout:g} s "
                 "(an infinite loop, or far too slow); it is not called again"
             )
             raise SubmissionFailed(self._hung[name]) from None
-        except (EOFError, BrokenPipeError, protocol.ProtocolError) as error:
+        except DiskLimitExceeded:
+            self._stop_worker()
+            raise SubmissionFailed(
+                f"`{name}` wrote more than {self._spec.limits.disk_mb} MB to disk (its folder, its "
+                "temporary folder and the shared temporary folders count together)"
+            ) from None
+        except protocol.ProtocolError as error:  # the worker is alive but cannot be trusted: no waiting
+            self._stop_worker()
+            raise SubmissionFailed(f"`{name}` sent back an unreadable reply ({error})") from None
+        except (EOFError, BrokenPipeError):
             message = f"your code crashed Python while running `{name}` ({worker.exit_description()})"
-            if isinstance(error, protocol.ProtocolError):
-                message = f"`{name}` sent back an unreadable reply ({error})"
             tail = worker.stderr_tail()
             self._stop_worker()
             raise SubmissionFailed(message + (f"\n\nLast output:\n{tail}" if tail else "")) from None
@@ -364,18 +619,18 @@ class SandboxStudent:
         op = reply.get("op")
         try:
             if op == "result":
-                decoded = {"value": protocol.from_plain(reply.get("value"))}
+                decoded = {"value": protocol.decode_value(reply.get("value"))}
                 if return_inputs:
-                    decoded["args"] = tuple(protocol.from_plain(reply["args"]))
-                    decoded["kwargs"] = protocol.from_plain(reply["kwargs"])
+                    decoded["args"] = tuple(protocol.decode_value(reply["args"]))
+                    decoded["kwargs"] = protocol.decode_value(reply["kwargs"])
                 if record_warnings:
-                    decoded["warnings"] = [str(w)[:300] for w in reply["warnings"]][:protocol.MAX_WARNINGS]
+                    decoded["warnings"] = [str(w)[:300] for w in reply["warnings"][: protocol.MAX_WARNINGS]]
                 return decoded
             if op == "error":
-                type_names = [str(n) for n in reply.get("type_names", [])][:20]
-                message = str(reply.get("message", ""))
+                type_names = [str(n)[:200] for n in reply.get("type_names", [])[:20]]
+                message = str(reply.get("message", ""))[:2000]
                 raise StudentCodeError(
-                    f"`{name}` raised {message}", type_names, str(reply.get("traceback", ""))
+                    f"`{name}` raised {message}", type_names, str(reply.get("traceback", ""))[:4000]
                 )
             if op == "missing":
                 raise SubmissionFailed(f"{self._spec.module}.py has no function named `{name}`")
@@ -384,8 +639,10 @@ class SandboxStudent:
                     f"`{name}` returned a value that cannot be sent back "
                     f"({str(reply.get('message', ''))[:300]}); return numpy arrays, numbers, tuples or lists"
                 )
-        except (KeyError, TypeError, protocol.ProtocolError) as error:
-            raise SubmissionFailed(f"`{name}` sent back an unreadable reply ({error})") from None
+        except (StudentCodeError, SubmissionFailed):
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever the reply holds, it is the submission's fault
+            raise SubmissionFailed(f"`{name}` sent back an unreadable reply ({type(error).__name__})") from None
         raise SubmissionFailed(f"`{name}` sent back an unexpected reply")
 
     def _stop_worker(self):

@@ -6,6 +6,8 @@ written and lists every test with its max_score. When the kit itself fails (a gr
 that cannot start), a valid results.json is still written and ``Outcome.kit_ok`` is False.
 """
 
+import dataclasses
+import json
 import sys
 import tempfile
 import time
@@ -72,10 +74,34 @@ class Outcome:
     kit_errors: list
 
 
-def grade(homework, submission, out_dir, namespaces=True):
-    """Grade ``submission`` for ``homework``; write ``out_dir/results.json``; return an Outcome."""
+def submission_record(metadata_file):
+    """Who submitted what, from Gradescope's submission_metadata.json, for results' extra_data."""
+    try:
+        metadata = json.loads(Path(metadata_file).read_text())
+        users = metadata.get("users") or []
+        return {
+            "id": metadata.get("id"),
+            "created_at": metadata.get("created_at"),
+            "submitters": [
+                {key: str(user.get(key, "")) for key in ("id", "name", "email")} for user in users
+            ],
+        }
+    except (OSError, ValueError, AttributeError, TypeError) as error:
+        return {"metadata_error": f"{metadata_file}: {type(error).__name__}: {error}"[:500]}
+
+
+def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, budget_seconds=None,
+          metadata=None):
+    """Grade ``submission`` for ``homework``; write ``out_dir/results.json``; return an Outcome.
+
+    ``allow_unsafe`` grades even where the sandbox could read the graders (never on Gradescope);
+    ``budget_seconds`` overrides the homework's time budget for the whole submission;
+    ``metadata`` is Gradescope's submission_metadata.json, recorded in extra_data."""
     started = time.monotonic()
     out_dir = Path(out_dir)
+    limits = homework.limits
+    if budget_seconds is not None:
+        limits = dataclasses.replace(limits, budget_seconds=budget_seconds)
     collector = GradescopeResults()
     if not Path(submission).exists():  # the caller's mistake: still write results, but say so
         collector.kit_errors.append(f"no such submission: {submission}")
@@ -88,8 +114,9 @@ def grade(homework, submission, out_dir, namespaces=True):
                 staged,
                 homework.module,
                 hidden=[*SECRET_DIRS, out_dir.resolve()],
-                limits=homework.limits,
+                limits=limits,
                 namespaces=namespaces,
+                allow_unsafe=allow_unsafe,
             )
             try:
                 notes = stage(submission, homework.module, staged)
@@ -108,10 +135,10 @@ def grade(homework, submission, out_dir, namespaces=True):
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, None):
         collector.kit_errors.append(f"pytest ended with {exit_code!r} on the graders")
     kit_ok = exit_code is not None and not collector.kit_errors  # None: pytest never ran
-    results = collector.results(
-        time.monotonic() - started,
-        {"rnnkit": rnnkit.__version__, "homework": homework.id, "sandbox": layers},
-    )
+    extra_data = {"rnnkit": rnnkit.__version__, "homework": homework.id, "sandbox": layers}
+    if metadata is not None:
+        extra_data["submission"] = submission_record(metadata)
+    results = collector.results(time.monotonic() - started, extra_data)
     if not collector.tests:
         results["score"] = 0.0  # nothing was collected: Gradescope needs a score to show
     if not kit_ok:

@@ -1,5 +1,10 @@
-"""Turn what a student handed in (a .py file, a folder or a .zip) into a clean folder to grade."""
+"""Turn what a student handed in (a .py file, a folder or a .zip) into a clean folder to grade.
 
+The grader may be root and the submission is untrusted, so no symbolic link is ever followed: a
+link where a file or folder should be is refused or skipped, never read through.
+"""
+
+import os
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -33,19 +38,32 @@ def _extract_zip(archive, destination):
         raise SubmissionProblem(f"the zip file could not be read ({error})") from None
 
 
+def _walk(folder):
+    """Every regular file under ``folder`` (relative paths), skipping links and hidden or tool folders."""
+    for parent, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(names):
+            path = Path(parent, name)
+            if path.is_file() and not path.is_symlink():
+                yield path.relative_to(folder)
+
+
 def _candidates(folder, filename):
-    found = []
-    for path in folder.rglob(filename):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(p in SKIPPED_DIRS or p.startswith(".") for p in relative.parts[:-1]):
-            found.append(relative)
+    found = [p for p in _walk(folder) if p.name == filename]
     return sorted(found, key=lambda p: (len(p.parts), str(p)))
+
+
+def _copy_file(source, target):
+    """Copy without following a link at ``source`` (O_NOFOLLOW), so a swapped-in link fails."""
+    descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as reader, open(target, "wb") as writer:
+        shutil.copyfileobj(reader, writer)
 
 
 def _copy_python_files(source_dir, destination):
     for path in sorted(source_dir.iterdir()):
         if path.suffix == ".py" and path.is_file() and not path.is_symlink():
-            shutil.copyfile(path, destination / path.name)
+            _copy_file(path, destination / path.name)
 
 
 def stage(submission, module, destination):
@@ -55,12 +73,14 @@ def stage(submission, module, destination):
     cannot be graded."""
     submission, destination = Path(submission), Path(destination)
     filename = f"{module}.py"
+    if submission.is_symlink():
+        raise SubmissionProblem(f"{submission.name} is a symbolic link; submit the file itself")
     if not submission.exists():
         raise SubmissionProblem(f"nothing was found at {submission}")
     if submission.is_file() and submission.suffix == ".py":
         if submission.stat().st_size > MAX_BYTES:
             raise SubmissionProblem(f"{submission.name} is larger than 20 MB")
-        shutil.copyfile(submission, destination / filename)
+        _copy_file(submission, destination / filename)
         if submission.name != filename:
             return f"Graded {submission.name} as {filename}."
         return f"Graded {filename}."
@@ -73,7 +93,7 @@ def stage(submission, module, destination):
         raise SubmissionProblem(f"{submission.name} is not a Python file: submit {filename}")
     found = _candidates(submission, filename)
     if not found:
-        seen = sorted(str(p.relative_to(submission)) for p in submission.rglob("*") if p.is_file())[:20]
+        seen = [str(p) for p in _walk(submission)][:20]
         raise SubmissionProblem(
             f"{filename} was not found in your submission (files seen: {', '.join(seen) or 'none'})"
         )
