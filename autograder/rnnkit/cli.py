@@ -1,6 +1,8 @@
-"""The ``rnnkit`` command. Each subcommand lives in its own package: ``rnnkit.grade``, ``rnnkit.release``."""
+"""The ``rnnkit`` command. Each subcommand lives in its own package: ``rnnkit.grade``,
+``rnnkit.release``, ``rnnkit.gradescope`` (``autograder`` and ``autograder-test``)."""
 
 import argparse
+import json
 import os
 import sys
 
@@ -13,9 +15,8 @@ from rnnkit import homeworks
 EXIT_KIT_FAILED = 2
 
 
-def _print_summary(console, homework, outcome):
-    results = outcome.results
-    table = Table(title=f"{homework.title}", title_justify="left")
+def _print_summary(console, title, results, kit_errors=()):
+    table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("test")
     table.add_column("score", justify="right")
@@ -34,10 +35,10 @@ def _print_summary(console, homework, outcome):
     if results.get("output"):
         console.print(escape(results["output"]), highlight=False)
     console.print(f"[bold]Total: {score:g} / {maximum:g}[/]   sandbox: {', '.join(results['extra_data']['sandbox']) or 'not started'}")
-    for error in outcome.kit_errors[:3]:
+    for error in kit_errors[:3]:
         console.print(f"[bold yellow]kit error:[/] {escape(error)}", highlight=False)
-    if len(outcome.kit_errors) > 3:
-        console.print(f"[bold yellow]… and {len(outcome.kit_errors) - 3} more kit errors[/]")
+    if len(kit_errors) > 3:
+        console.print(f"[bold yellow]… and {len(kit_errors) - 3} more kit errors[/]")
 
 
 def _grade(args, console):
@@ -53,7 +54,7 @@ def _grade(args, console):
         budget_seconds=args.time_budget,
         metadata=args.metadata,
     )
-    _print_summary(console, homework, outcome)
+    _print_summary(console, homework.title, outcome.results, outcome.kit_errors)
     console.print(f"results: {escape(os.path.join(args.out, 'results.json'))}")
     return 0 if outcome.kit_ok else EXIT_KIT_FAILED
 
@@ -73,6 +74,44 @@ def _release(args, console):
         return 0
     for path in stale:
         console.print(f"wrote {path}")
+    return 0
+
+
+def _autograder(args, console):
+    from rnnkit import gradescope
+
+    if args.all == bool(args.homework):
+        console.print("rnnkit autograder: give one homework, or --all")
+        return EXIT_KIT_FAILED
+    ids = homeworks.homework_ids() if args.all else [args.homework]
+    for homework_id in ids:
+        homework = homeworks.load(homework_id)
+        out = os.path.join(args.out, f"{homework_id}.zip") if args.all else args.out
+        try:
+            files = gradescope.build(homework, out, args.torch_version, args.torch_index)
+        except gradescope.BuildError as error:
+            console.print(f"rnnkit autograder: {escape(str(error))}")
+            return EXIT_KIT_FAILED
+        console.print(f"wrote {escape(out)} ({len(files)} files, from git HEAD)")
+        for path in gradescope.uncommitted_changes(homework):
+            console.print(f"[yellow]not in the zip (uncommitted):[/] {escape(path)}")
+    return 0
+
+
+def _autograder_test(args, console):
+    from rnnkit.gradescope import trial
+
+    try:
+        results, output = trial.run(args.zip, args.submission, keep=args.keep)
+    except trial.TrialError as error:
+        console.print(f"rnnkit autograder-test: {escape(str(error))}")
+        return EXIT_KIT_FAILED
+    if args.verbose:
+        console.print(escape(output), highlight=False)
+    if "tests" in results:
+        _print_summary(console, f"{args.zip} on {args.submission}", results)
+    else:
+        console.print(escape(json.dumps(results)))
     return 0
 
 
@@ -107,6 +146,28 @@ def build_parser():
     release.add_argument("homework", nargs="*", help="homework ids (default: all)")
     release.add_argument("--check", action="store_true", help="only report files that are out of date")
     release.set_defaults(run=_release)
+
+    from rnnkit.gradescope import DEFAULT_TORCH_INDEX, DEFAULT_TORCH_VERSION
+
+    zip_command = commands.add_parser("autograder", help="build a homework's Gradescope autograder zip")
+    zip_command.add_argument("homework", nargs="?", help="homework id, e.g. hw1_rnn_cell")
+    zip_command.add_argument("--all", action="store_true", help="every homework: OUT is a folder of zips")
+    zip_command.add_argument("--out", required=True, help="the zip to write (with --all: a folder)")
+    zip_command.add_argument("--torch-version", default=DEFAULT_TORCH_VERSION, help="torch installed by setup.sh")
+    zip_command.add_argument(
+        "--torch-index", default=DEFAULT_TORCH_INDEX, metavar="URL",
+        help="pip index for torch (default: PyTorch's CPU-only wheels; '' for pip's own index)",
+    )
+    zip_command.set_defaults(run=_autograder)
+
+    trial_command = commands.add_parser(
+        "autograder-test", help="run a zip's run_autograder on a submission, in a local /autograder layout"
+    )
+    trial_command.add_argument("zip", help="an autograder zip from `rnnkit autograder`")
+    trial_command.add_argument("submission", help="a .py file, a folder or a .zip, as a student uploads it")
+    trial_command.add_argument("--keep", metavar="DIR", help="lay out /autograder in DIR and keep it")
+    trial_command.add_argument("-v", "--verbose", action="store_true", help="print run_autograder's output")
+    trial_command.set_defaults(run=_autograder_test)
     return parser
 
 
