@@ -14,15 +14,17 @@ ASSIGNMENTS = ROOT / "assignments"
 RNNKIT = [sys.executable, "-m", "rnnkit"]
 
 
-def run_grade(homework, submission, out_dir, *extra, timeout=300):
-    """Run `rnnkit grade` in a child process; return (CompletedProcess, results dict)."""
+def run_grade(homework, submission, out_dir, *extra, timeout=300, prefix=(), env=None):
+    """Run `rnnkit grade` in a child process; return (CompletedProcess, results dict).
+
+    ``prefix`` runs it under another identity (see grader_modes.py); ``env`` adds variables."""
     out_dir = Path(out_dir)
     proc = subprocess.run(
-        [*RNNKIT, "grade", homework, str(submission), "--out", str(out_dir), *extra],
+        [*prefix, *RNNKIT, "grade", homework, str(submission), "--out", str(out_dir), *extra],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env={**os.environ, "PYTHONHASHSEED": "0", **(env or {})},
     )
     results_file = out_dir / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else None

@@ -1,24 +1,63 @@
 """Broken and hostile submissions: each gets the right score, a clear message and a valid
-results.json that lists every test, and the run ends in bounded time.
+results.json that lists every test, and the run ends in bounded time, with no process left behind.
 
-Scores are checked against the reference's own results, so the tests say exactly which points a
-submission must lose and which it must keep.
+Every test runs in every mode of grader_modes.py: root with namespaces; root with Docker's default
+capabilities (Gradescope), with and without Landlock; an ordinary user with Landlock. Scores are
+checked against the reference's own results, so the tests say exactly which points a submission
+must lose and which it must keep.
 """
 
 import ast
 import json
+import os
+import shutil
 import subprocess
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import jsonschema
 import pytest
 
-from conftest import SOLUTIONS, failed_outputs, run_grade, total
+import grader_modes
+from conftest import ROOT, SOLUTIONS, failed_outputs, run_grade, total
 from rnnkit.results import SCHEMA
 
 HW = "hw1_rnn_cell"
 REFERENCE = (SOLUTIONS / HW / "rnn_cell.py").read_text()
 GRADER_FILE = "autograder/graders/hw1_rnn_cell/test_1_forward.py"
+GRADED_MODES = ("namespaces", "docker-root", "docker-root-no-landlock", "non-root")
+
+
+@dataclass
+class Grader:
+    """How one mode runs `rnnkit grade`: its command prefix, environment, kit and work folder."""
+
+    mode: str
+    kit: Path  # the checkout, or a private copy of it (Docker modes)
+    env: dict
+    folders: dict = field(default_factory=dict)
+
+    def folder(self, tmp_path):
+        """A folder for the submission and results that the mode's user can use (one per test)."""
+        if grader_modes.runs_as_root(self.mode):
+            return tmp_path
+        return self.folders.setdefault(tmp_path, grader_modes.open_workdir())
+
+    def grade(self, submission, out, *extra, timeout=300):
+        return run_grade(HW, submission, out, *extra, timeout=timeout,
+                         prefix=grader_modes.prefix(self.mode), env=self.env)
+
+
+@pytest.fixture(scope="module", params=GRADED_MODES)
+def grader(request):
+    mode = request.param
+    if mode.startswith("docker-root"):
+        kit = grader_modes.private_kit()  # what setup.sh arranges: only root can read the kit
+        yield Grader(mode, kit, {"PYTHONPATH": str(kit / "autograder")})
+        shutil.rmtree(kit, ignore_errors=True)
+    else:
+        yield Grader(mode, ROOT, {})
 
 
 def reference_with(overrides):
@@ -27,8 +66,9 @@ def reference_with(overrides):
 
 
 @pytest.fixture(scope="module")
-def reference_results(tmp_path_factory):
-    proc, results = run_grade(HW, SOLUTIONS / HW / "rnn_cell.py", tmp_path_factory.mktemp("ref"))
+def reference_results(grader, tmp_path_factory):
+    folder = grader.folder(tmp_path_factory.mktemp("ref"))
+    proc, results = grader.grade(SOLUTIONS / HW / "rnn_cell.py", folder / "out")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return results
 
@@ -51,13 +91,37 @@ def check_report(results, reference_results):
     assert listed == [(t["name"], t["max_score"]) for t in reference_results["tests"]]
 
 
-def grade_text(tmp_path, source, *extra):
-    path = tmp_path / "rnn_cell.py"
-    path.write_text(source)
-    started = time.monotonic()
-    proc, results = run_grade(HW, path, tmp_path / "out", *extra)
-    assert proc.returncode == 0, f"the kit failed on a student's submission:\n{proc.stdout}\n{proc.stderr}"
-    return results, time.monotonic() - started
+MARKER = "31337.25"  # a sleep time no other process on the machine uses: finds leftovers
+
+
+def leftovers():
+    """Processes still running `sleep MARKER` (started by a submission)."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and Path(f"/proc/{name}/cmdline").read_bytes().split(b"\0")[1:2] == [MARKER.encode()]:
+                found.append(int(name))
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+@pytest.fixture
+def grade_text(grader, tmp_path):
+    """grade_text(source, *extra) -> (results, seconds): grade one rnn_cell.py in this mode, and
+    check the kit did not fail and left no process behind."""
+
+    def _grade_text(source, *extra):
+        folder = grader.folder(tmp_path)
+        path = folder / "rnn_cell.py"
+        path.write_text(source)
+        started = time.monotonic()
+        proc, results = grader.grade(path, folder / "out", *extra)
+        assert proc.returncode == 0, f"the kit failed on a student's submission:\n{proc.stdout}\n{proc.stderr}"
+        assert not leftovers(), "a process the submission started outlived the grading"
+        return results, time.monotonic() - started
+
+    return _grade_text
 
 
 ALL_FAIL = [
@@ -109,8 +173,8 @@ ALL_FAIL = [
 
 
 @pytest.mark.parametrize("source,keyword", [c[1:] for c in ALL_FAIL], ids=[c[0] for c in ALL_FAIL])
-def test_broken_submission_scores_zero_with_a_clear_message(tmp_path, reference_results, source, keyword):
-    results, seconds = grade_text(tmp_path, source)
+def test_broken_submission_scores_zero_with_a_clear_message(grade_text, reference_results, source, keyword):
+    results, seconds = grade_text(source)
     check_report(results, reference_results)
     score, maximum = total(results)
     assert score == 0 and maximum == total(reference_results)[1]
@@ -123,7 +187,7 @@ def test_broken_submission_scores_zero_with_a_clear_message(tmp_path, reference_
     assert seconds < 120
 
 
-def test_a_failure_in_one_function_costs_only_that_function(tmp_path, reference_results):
+def test_a_failure_in_one_function_costs_only_that_function(grade_text, reference_results):
     """An infinite loop, a crash and a memory bomb, each in one function: the rest keeps its marks."""
     source = reference_with(
         "def clip_grad_norm(grads, max_norm):\n"
@@ -134,7 +198,7 @@ def test_a_failure_in_one_function_costs_only_that_function(tmp_path, reference_
         "def gradient_norms_through_time(*args, **kwargs):\n"
         "    return [bytearray(100_000_000) for _ in range(100)]\n"
     )
-    results, seconds = grade_text(tmp_path, source)
+    results, seconds = grade_text(source)
     check_report(results, reference_results)
     assert_loses_only(results, reference_results, "clip_grad_norm", "output_layer", "gradient_norms_through_time")
     outputs = failed_outputs(results)
@@ -144,21 +208,21 @@ def test_a_failure_in_one_function_costs_only_that_function(tmp_path, reference_
     assert seconds < 60  # a function that hung is not called again
 
 
-def test_missing_function_loses_only_its_points(tmp_path, reference_results):
+def test_missing_function_loses_only_its_points(grade_text, reference_results):
     source = reference_with("del clip_grad_norm\n")
-    results, _ = grade_text(tmp_path, source)
+    results, _ = grade_text(source)
     check_report(results, reference_results)
     assert_loses_only(results, reference_results, "clip_grad_norm")
     assert all("no function named `clip_grad_norm`" in o for o in failed_outputs(results).values())
 
 
-def test_nan_outputs_are_named(tmp_path, reference_results):
+def test_nan_outputs_are_named(grade_text, reference_results):
     source = reference_with(
         "_cell = rnn_cell_forward\n"
         "def rnn_cell_forward(*args, **kwargs):\n"
         "    return np.full_like(_cell(*args, **kwargs), np.nan)\n"
     )
-    results, _ = grade_text(tmp_path, source)
+    results, _ = grade_text(source)
     check_report(results, reference_results)
     cell = {n: o for n, o in failed_outputs(results).items() if n.startswith("rnn_cell_forward")}
     assert cell and all("NaN" in o for n, o in cell.items() if "ValueError" not in n), cell
@@ -166,7 +230,7 @@ def test_nan_outputs_are_named(tmp_path, reference_results):
 
 # --- the sandbox's walls ---------------------------------------------------------------------
 
-SPY = '''
+SPY = """
 import os, signal, socket
 from pathlib import Path
 
@@ -176,6 +240,14 @@ def _try(action):
     except BaseException as error:
         return f"refused: {{type(error).__name__}}"
 
+def _udp():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        return s.sendto(b"x", ("127.0.0.1", {port}))
+
+def _unix():
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        return s.connect({unix_path!r})
+
 def rnn_cell_forward(*args, **kwargs):
     kit = Path({kit!r})
     report = {{
@@ -183,12 +255,22 @@ def rnn_cell_forward(*args, **kwargs):
         "list kit": _try(lambda: os.listdir(kit)),
         "read solution": _try(lambda: (kit / "solutions/hw1_rnn_cell/rnn_cell.py").read_text()),
         "connect": _try(lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2)),
+        "udp": _try(_udp),
+        "unix socket": _try(_unix),
         "signal a process of the grader's user": _try(lambda: os.kill({sentinel}, signal.SIGKILL)),
+        "signal the grader": _try(lambda: os.kill(os.getppid() or 1, signal.SIGKILL) if os.getppid() > 1 else 1 / 0),
         "write out dir": _try(lambda: open({out!r} + "/results.json", "w").write("{{}}")),
     }}
     _try(lambda: os.kill(-1, signal.SIGKILL))  # judged by its effect: the grader must survive
     raise RuntimeError("SPY" + repr(report))
-'''
+"""
+
+EXPECTED_LAYERS = {
+    "namespaces": {"namespaces", "unprivileged-user", "seccomp"},
+    "docker-root": {"unprivileged-user", "seccomp"},
+    "docker-root-no-landlock": {"unprivileged-user", "seccomp"},
+    "non-root": {"seccomp"},
+}
 
 
 def _spy_report(results):
@@ -199,27 +281,31 @@ def _spy_report(results):
     raise AssertionError("the spy never reported")
 
 
-@pytest.mark.parametrize("mode", ["auto", "process"])
-def test_sandbox_hides_graders_network_and_grader(tmp_path, reference_results, mode, monkeypatch):
-    """The submission cannot read graders or solutions, reach a local server, signal the grader
-    or write the results; in process mode (no namespaces) Landlock provides the same walls."""
+def test_sandbox_hides_graders_network_and_grader(grader, grade_text, reference_results, tmp_path):
+    """The submission cannot read graders or solutions, reach a local server over TCP, UDP or a
+    UNIX socket, signal the grader or a process of its user, or write the results."""
     import socket
 
-    from conftest import ROOT
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    sentinel = subprocess.Popen(["sleep", "120"])
-    out = tmp_path / "out"
-    out.mkdir()
-    source = SPY.format(kit=str(ROOT), grader=GRADER_FILE, port=server.getsockname()[1],
-                        out=str(out), sentinel=sentinel.pid)
-    if mode == "process":
-        # Python here lives under /root, which the unprivileged sandbox user cannot enter.
-        monkeypatch.setenv("RNNKIT_SANDBOX_USER", "")
-    results, _ = grade_text(tmp_path, source, "--sandbox", mode)
-    server.close()
+    folder = grader.folder(tmp_path)
+    unix_path = str(folder / "grader.sock")
+    servers = [socket.socket(), socket.socket(socket.AF_UNIX)]
+    servers[0].bind(("127.0.0.1", 0))
+    servers[1].bind(unix_path)
+    os.chmod(unix_path, 0o777)
+    for server in servers:
+        server.listen()
+    # A process of the grader's own user, outside the sandbox.
+    sentinel = subprocess.Popen([*grader_modes.prefix(grader.mode), "sleep", "120"])
+    for _ in range(100):  # the wrapper execs into setpriv, then into sleep: same pid
+        if _command(sentinel.pid) == b"sleep":
+            break
+        time.sleep(0.05)
+    out = folder / "out"
+    source = SPY.format(kit=str(grader.kit), grader=GRADER_FILE, port=servers[0].getsockname()[1],
+                        unix_path=unix_path, out=str(out), sentinel=sentinel.pid)
+    results, _ = grade_text(source)
+    for server in servers:
+        server.close()
     assert sentinel.poll() is None, "the submission killed a process outside the sandbox"
     sentinel.kill()
     check_report(results, reference_results)
@@ -228,24 +314,32 @@ def test_sandbox_hides_graders_network_and_grader(tmp_path, reference_results, m
     assert "autograder" not in listing and "solutions" not in listing, listing
     assert all(value.startswith("refused") for value in report.values()), report
     assert json.loads((out / "results.json").read_text()) == results
-    layers = results["extra_data"]["sandbox"]
-    expected = {"auto": {"namespaces", "unprivileged-user"}, "process": set()}[mode]
-    assert expected <= set(layers) and "rlimits" in layers and any(l.startswith("landlock") for l in layers)
+    layers = set(results["extra_data"]["sandbox"])
+    assert EXPECTED_LAYERS[grader.mode] <= layers, layers
+    assert {"rlimits", "files-hidden", "network-closed"} <= layers, layers
+    assert any(layer.startswith("landlock") for layer in layers) == ("landlock" not in grader.mode), layers
 
 
-def test_fork_bomb_is_contained(tmp_path, reference_results):
+def _command(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].rsplit(b"/", 1)[-1]
+    except OSError:
+        return b""
+
+
+def test_fork_bomb_is_contained(grade_text, reference_results):
     source = reference_with(
         "def output_layer(h, W_hy, b_y):\n"
         "    while True:\n"
         "        os.fork()\n"
     )
-    results, seconds = grade_text(tmp_path, source)
+    results, seconds = grade_text(source)
     check_report(results, reference_results)
     assert_loses_only(results, reference_results, "output_layer")
     assert seconds < 60
 
 
-def test_file_size_and_disk_are_limited(tmp_path, reference_results):
+def test_file_size_and_disk_are_limited(grade_text, reference_results):
     """Writing a 100 MB file, or many small ones, fails inside the sandbox; nothing else suffers."""
     source = reference_with(
         "def output_layer(h, W_hy, b_y):\n"
@@ -256,14 +350,16 @@ def test_file_size_and_disk_are_limited(tmp_path, reference_results):
         "        with open(f'/tmp/part{i}', 'wb') as f:\n"
         "            f.write(b'0' * 10_000_000)\n"
     )
-    results, _ = grade_text(tmp_path, source)
+    results, _ = grade_text(source)
     check_report(results, reference_results)
     assert_loses_only(results, reference_results, "output_layer", "clip_grad_norm")
     outputs = failed_outputs(results)
-    assert all("File too large" in o or "No space left" in o for o in outputs.values()), outputs
+    # Refused outright where Landlock confines writes to the sandbox's own folders.
+    limited = ("File too large", "No space left", "to disk", "Permission denied")
+    assert all(any(k in o for k in limited) for o in outputs.values()), outputs
 
 
-def test_grading_is_deterministic(tmp_path):
+def test_grading_is_deterministic(grade_text):
     """Same submission, same results.json, apart from execution_time; the student's own use of
     np.random is reseeded before every call."""
     source = reference_with(
@@ -271,10 +367,108 @@ def test_grading_is_deterministic(tmp_path):
         "def rnn_cell_forward(*args, **kwargs):\n"
         "    return _cell(*args, **kwargs) + (np.random.rand() > 0.5)\n"
     )
-    runs = []
-    for name in ("first", "second"):
-        (tmp_path / name).mkdir()
-        runs.append(grade_text(tmp_path / name, source)[0])
+    runs = [grade_text(source)[0] for _ in range(2)]
     for results in runs:
         results.pop("execution_time")
     assert runs[0] == runs[1]
+
+
+# --- processes left behind, replies that attack the grader, time and intake ------------------
+
+def test_children_of_a_crash_and_setsid_daemons_are_killed(grade_text, reference_results):
+    """Children left by a function that crashes, and a double-forked setsid daemon started by a
+    function that returns normally, do not outlive the grading (grade_text checks)."""
+    source = reference_with(
+        "import subprocess\n"
+        f"def output_layer(h, W_hy, b_y):\n"
+        f"    for _ in range(10):\n"
+        f"        subprocess.Popen(['sleep', '{MARKER}'])\n"
+        "    os._exit(1)\n"
+        "_clip = clip_grad_norm\n"
+        "def clip_grad_norm(grads, max_norm):\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        f"            os.execvp('sleep', ['sleep', '{MARKER}'])\n"
+        "        os._exit(0)\n"
+        "    return _clip(grads, max_norm)\n"
+    )
+    results, _ = grade_text(source)
+    check_report(results, reference_results)
+    assert_loses_only(results, reference_results, "output_layer")
+
+
+CHANNEL = """
+import fcntl, os, stat, struct, time
+
+def _reply(payload):
+    # Write straight onto the grader's channel (the worker's copy of stdout), then wait.
+    for fd in range(3, 64):
+        try:
+            mode, flags = os.fstat(fd).st_mode, fcntl.fcntl(fd, fcntl.F_GETFL)
+        except OSError:
+            continue
+        if stat.S_ISFIFO(mode) and flags & os.O_ACCMODE == os.O_WRONLY:
+            os.write(fd, struct.pack(">I", len(payload)) + payload)
+    time.sleep(60)
+"""
+
+HOSTILE_REPLIES = {
+    # ~16 MB of tiny values: millions of Python objects if it were parsed
+    "output_layer": 'b\'{"op":"result","value":[\' + b",".join([b"0"] * 7_000_000) + b"]}"',
+    # a shape whose product overflows int64 and wraps around to match empty data
+    "clip_grad_norm": 'b\'{"op":"result","value":{"__ndarray__":"<f8","shape":[4294967296,4294967296],"data":""}}\'',
+    # nesting far deeper than any value
+    "gradient_norms_through_time": 'b\'{"op":"result","value":\' + b"[" * 200_000 + b"]" * 200_000 + b"}"',
+    # an array of an unsupported kind, and garbage bytes
+    "rnn_backward": 'b\'{"op":"result","value":{"__ndarray__":"O","shape":[1],"data":"AA=="}}\'',
+    "rnn_cell_backward": 'bytes(range(256)) * 100',
+}
+
+
+def test_hostile_replies_cost_only_their_function(grade_text, reference_results):
+    """Oversized, crafted and malformed replies are the submission's failure: never a kit error,
+    never a long wait."""
+    overrides = CHANNEL + "".join(
+        f"def {name}(*args, **kwargs):\n    _reply({payload})\n" for name, payload in HOSTILE_REPLIES.items()
+    )
+    results, seconds = grade_text(reference_with(overrides))
+    check_report(results, reference_results)
+    assert_loses_only(results, reference_results, *HOSTILE_REPLIES)
+    assert all("unreadable reply" in o for o in failed_outputs(results).values()), failed_outputs(results)
+    assert seconds < 60
+
+
+def test_slow_calls_stop_at_the_time_budget(grade_text, reference_results):
+    """Every call takes 4 s (under the 10 s call limit): the submission's budget stops grading in
+    time, results.json is complete, and the tests not reached say why."""
+    source = reference_with(
+        "import time\n"
+        "for _name in [n for n, f in list(globals().items()) if callable(f) and n[0] != '_']:\n"
+        "    def _slow(*args, _f=globals()[_name], **kwargs):\n"
+        "        time.sleep(4)\n"
+        "        return _f(*args, **kwargs)\n"
+        "    globals()[_name] = _slow\n"
+    )
+    results, seconds = grade_text(source, "--time-budget", "15")
+    check_report(results, reference_results)
+    assert seconds < 45
+    outputs = failed_outputs(results)
+    assert len(outputs) > len(results["tests"]) / 2
+    assert all("time budget of 15 s" in o for o in outputs.values()), sorted(set(outputs.values()))[:3]
+
+
+def test_a_symlink_is_never_followed_at_intake(grader, tmp_path, reference_results):
+    """A submission that is a link (to the reference, here) is refused; a link inside a folder is
+    skipped."""
+    folder = grader.folder(tmp_path)
+    link = folder / "rnn_cell.py"
+    link.symlink_to(grader.kit / "solutions" / HW / "rnn_cell.py")
+    (folder / "dir").mkdir()
+    (folder / "dir" / "rnn_cell.py").symlink_to(grader.kit / "solutions" / HW / "rnn_cell.py")
+    for submission, keyword in ((link, "symbolic link"), (folder / "dir", "was not found")):
+        proc, results = grader.grade(submission, folder / f"out-{submission.name}")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        check_report(results, reference_results)
+        assert total(results)[0] == 0
+        assert all(keyword in o for o in failed_outputs(results).values())

@@ -35,10 +35,17 @@ def _print_summary(console, title, results, kit_errors=()):
     if results.get("output"):
         console.print(escape(results["output"]), highlight=False)
     console.print(f"[bold]Total: {score:g} / {maximum:g}[/]   sandbox: {', '.join(results['extra_data']['sandbox']) or 'not started'}")
-    for error in kit_errors[:3]:
-        console.print(f"[bold yellow]kit error:[/] {escape(error)}", highlight=False)
-    if len(kit_errors) > 3:
-        console.print(f"[bold yellow]… and {len(kit_errors) - 3} more kit errors[/]")
+    # One line per distinct cause (a sandbox that cannot start fails every test the same way);
+    # the full tracebacks are for a developer and follow only the first.
+    causes = {}
+    for error in kit_errors:
+        lines = [line for line in error.strip().splitlines() if line.strip()]
+        causes.setdefault(lines[-1] if lines else error, []).append(error)
+    for index, (cause, errors) in enumerate(causes.items()):
+        if index == 0:
+            console.print(f"[bold yellow]kit error:[/] {escape(errors[0])}", highlight=False)
+        count = f" ({len(errors)} tests)" if len(errors) > 1 else ""
+        console.print(f"[bold yellow]kit error{count}:[/] {escape(cause)}", highlight=False)
 
 
 def _grade(args, console):

@@ -292,7 +292,13 @@ def main(config):
         pass
     if drop:
         uid, gid = config["user"]
-        _drop_privileges(uid, gid, paths["submission_dir"], paths["tmp_dir"])
+        try:
+            _drop_privileges(uid, gid, paths["submission_dir"], paths["tmp_dir"])
+        except OSError as error:  # EINVAL: a uid outside this user namespace's mapping
+            if error.errno != 22:
+                raise
+            uid, gid = config["fallback_user"]
+            _drop_privileges(uid, gid, paths["submission_dir"], paths["tmp_dir"])
         if not os.access(config["python"], os.X_OK):
             raise PermissionError(
                 f"the sandbox user (uid {uid}) cannot run {config['python']}: install Python in a "
@@ -320,8 +326,9 @@ def main(config):
     layers.append("UNSAFE:hidden-files-readable" if readable else "files-hidden")
     layers.append("UNSAFE:network-open" if network else "network-closed")
     with os.fdopen(config["status_fd"], "w") as status:
-        status.write(json.dumps({"layers": layers, "readable": readable[:5]}))
-    env = {**config["env"], "TMPDIR": paths["tmp_dir"], "HOME": paths["tmp_dir"]}
+        status.write(json.dumps({"layers": layers, "readable": readable[:5], "uid": os.getuid()}))
+    # USER too: getpass.getuser() reads it before looking up a uid that has no account.
+    env = {**config["env"], "TMPDIR": paths["tmp_dir"], "HOME": paths["tmp_dir"], "USER": "rnnkit-sandbox"}
     worker = os.path.join(paths["worker_dir"], "worker.py")
     python = config["python"]
     os.execve(python, [python, "-I", worker, paths["submission_dir"], config["module"]], env)

@@ -48,7 +48,7 @@ WORKER_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
-MAX_RESTARTS = 20
+MAX_FAILURES = 3  # crashes or unreadable replies of one function before it is not called again
 
 
 class SandboxUnavailable(RuntimeError):
@@ -92,19 +92,30 @@ def _around(path, hidden):
     return around
 
 
+# Without RNNKIT_SANDBOX_USER, each grading process runs its sandboxes as a uid of its own, outside
+# the usual account ranges: sandboxes graded side by side (a batch, parallel tests) can then neither
+# signal each other nor share a process limit, and each one's files are its own to count and remove.
+OWN_UID_BASE, OWN_UID_SPAN = 2_000_000_000, 1_000_000
+NOBODY = (65534, 65534)
+
+
 def _sandbox_ids():
     """(uid, gid) the worker runs as when the grader is root; None keeps the grader's own.
 
-    RNNKIT_SANDBOX_USER names the account (default ``nobody``); set it to an empty string only where
-    Python lives in a folder no other user can enter, and accept a weaker sandbox."""
-    name = os.environ.get("RNNKIT_SANDBOX_USER", "nobody")
-    if not name:
+    RNNKIT_SANDBOX_USER names an account to use instead (Gradescope's setup.sh creates one); set it
+    to an empty string only where Python lives in a folder no other user can enter, and accept a
+    weaker sandbox."""
+    name = os.environ.get("RNNKIT_SANDBOX_USER")
+    if name == "":
         return None
+    if name is None:
+        uid = OWN_UID_BASE + os.getpid() % OWN_UID_SPAN
+        return uid, uid
     try:
         entry = pwd.getpwnam(name)
         return entry.pw_uid, entry.pw_gid
     except KeyError:
-        return 65534, 65534
+        return NOBODY
 
 
 @dataclass
@@ -115,6 +126,7 @@ class SandboxSpec:
     module: str
     hidden: list  # folders the worker must never see (graders, solutions, results)
     limits: Limits = field(default_factory=Limits)
+    secrets: list = None  # of those, the ones whose reading would leak answers (default: all)
     namespaces: bool = True  # try mount/network/PID namespaces (needs root)
     allow_unsafe: bool = False  # grade even when the sandbox can read hidden files (instructor's call)
 
@@ -139,7 +151,7 @@ class SandboxSpec:
     def secret_samples(self, per_folder=10):
         """A few files (and the folders) of each hidden folder: the jail checks it cannot read them."""
         samples = []
-        for folder in self.hidden:
+        for folder in self.hidden if self.secrets is None else self.secrets:
             if not os.path.isdir(folder):
                 continue
             samples.append(str(folder))
@@ -302,6 +314,7 @@ class Worker:
             "secrets": spec.secret_samples(),
             "protected_pids": ancestors(os.getpid()),
             "user": self.user,
+            "fallback_user": NOBODY,  # where the uid above cannot exist (a user-namespaced container)
             "status_fd": status_write,
             "disk_mb": spec.limits.disk_mb,
             "limits": {
@@ -328,6 +341,8 @@ class Worker:
             raise SandboxUnavailable(f"the sandbox could not start:\n{detail}")
         status = json.loads(text)
         self.layers = status["layers"]
+        if self.user is not None:
+            self.user = (status["uid"], status["uid"])  # the jail may have fallen back to nobody
         if status["readable"] and not spec.allow_unsafe:
             self.kill()
             raise SandboxUnavailable(
@@ -457,8 +472,8 @@ class SandboxStudent:
         self._spec = spec
         self._worker = None
         self._fatal = None  # a message every later call repeats (import failed, too many crashes)
-        self._hung = {}  # function name -> message: a function that timed out is not called again
-        self._starts = 0
+        self._given_up = {}  # function name -> message: it hung, or crashed too often; not called again
+        self._failures = {}  # function name -> crashes and unreadable replies so far
         self._pending = None  # a worker launched by prestart() whose hello is not read yet
         self._unavailable = None  # the kit's own failure to start a sandbox, repeated every call
         self._deadline = None if spec is None else time.monotonic() + spec.limits.budget_seconds
@@ -505,10 +520,6 @@ class SandboxStudent:
                 pass  # raised again at the first call, where it fails that test as a kit error
 
     def _launch(self):
-        if self._starts >= MAX_RESTARTS:
-            self._fatal = f"your code crashed or hung {MAX_RESTARTS} times; the remaining calls were not made"
-            raise SubmissionFailed(self._fatal)
-        self._starts += 1
         try:
             worker = Worker(self._spec)
         except SandboxUnavailable as error:
@@ -572,8 +583,8 @@ class SandboxStudent:
             raise self._unavailable
         if self._fatal:
             raise SubmissionFailed(self._fatal)
-        if name in self._hung:
-            raise SubmissionFailed(self._hung[name])
+        if name in self._given_up:
+            raise SubmissionFailed(self._given_up[name])
         if self._worker is None:
             self._start()
         worker = self._worker
@@ -593,26 +604,33 @@ class SandboxStudent:
             self._stop_worker()
             if by_budget:
                 self._out_of_time(name)
-            self._hung[name] = (
+            self._given_up[name] = (
                 f"`{name}` did not return within {self._spec.limits.call_timeout:g} s "
                 "(an infinite loop, or far too slow); it is not called again"
             )
-            raise SubmissionFailed(self._hung[name]) from None
+            raise SubmissionFailed(self._given_up[name]) from None
         except DiskLimitExceeded:
-            self._stop_worker()
-            raise SubmissionFailed(
+            raise self._failed(
+                name,
                 f"`{name}` wrote more than {self._spec.limits.disk_mb} MB to disk (its folder, its "
-                "temporary folder and the shared temporary folders count together)"
+                "temporary folder and the shared temporary folders count together)",
             ) from None
         except protocol.ProtocolError as error:  # the worker is alive but cannot be trusted: no waiting
-            self._stop_worker()
-            raise SubmissionFailed(f"`{name}` sent back an unreadable reply ({error})") from None
+            raise self._failed(name, f"`{name}` sent back an unreadable reply ({error})") from None
         except (EOFError, BrokenPipeError):
             message = f"your code crashed Python while running `{name}` ({worker.exit_description()})"
             tail = worker.stderr_tail()
-            self._stop_worker()
-            raise SubmissionFailed(message + (f"\n\nLast output:\n{tail}" if tail else "")) from None
+            raise self._failed(name, message, tail) from None
         return self._decode(name, reply, return_inputs, record_warnings)
+
+    def _failed(self, name, message, output=""):
+        """Stop the worker after a crash or a forged reply of ``name``; after MAX_FAILURES of them
+        ``name`` is not called again (each costs a restart), and the other functions keep theirs."""
+        self._stop_worker()
+        self._failures[name] = self._failures.get(name, 0) + 1
+        if self._failures[name] >= MAX_FAILURES:
+            self._given_up[name] = f"{message}\n\nThis happened {MAX_FAILURES} times, so `{name}` is not called again."
+        return SubmissionFailed(message + (f"\n\nLast output:\n{output}" if output else ""))
 
     def _decode(self, name, reply, return_inputs, record_warnings):
         """The reply as {"value", and "args" and "kwargs" or "warnings" when asked for}."""
@@ -642,8 +660,9 @@ class SandboxStudent:
         except (StudentCodeError, SubmissionFailed):
             raise
         except Exception as error:  # noqa: BLE001 - whatever the reply holds, it is the submission's fault
-            raise SubmissionFailed(f"`{name}` sent back an unreadable reply ({type(error).__name__})") from None
-        raise SubmissionFailed(f"`{name}` sent back an unexpected reply")
+            detail = str(error) if isinstance(error, protocol.ProtocolError) else type(error).__name__
+            raise self._failed(name, f"`{name}` sent back an unreadable reply ({detail})") from None
+        raise self._failed(name, f"`{name}` sent back an unexpected reply")
 
     def _stop_worker(self):
         if self._worker is not None:

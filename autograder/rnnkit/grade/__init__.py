@@ -114,6 +114,7 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 staged,
                 homework.module,
                 hidden=[*SECRET_DIRS, out_dir.resolve()],
+                secrets=list(SECRET_DIRS),
                 limits=limits,
                 namespaces=namespaces,
                 allow_unsafe=allow_unsafe,
