@@ -94,3 +94,65 @@ def test_deep_nesting_is_refused_both_ways():
         to_plain(deep)
     with pytest.raises(ProtocolError):
         from_plain(json.loads(json.dumps(deep)))
+
+
+# --- replies from a hostile sandbox: bounded, and only ever a ProtocolError ----------------------
+
+def _array(dtype, shape, data=b""):
+    return {"__ndarray__": dtype, "shape": shape, "data": base64.b64encode(data).decode()}
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        _array("<f8", [2**32, 2**32]),  # the product wraps to 0 in int64 and would match empty data
+        _array("<f8", [2**63, 2]),
+        _array("<f8", [1] * 40),  # more dimensions than numpy allows
+        _array("<f8", [True, 1], b"\0" * 8),
+        _array("<f8", "8", b"\0" * 8),
+        _array("<f8", [1.5], b"\0" * 8),
+        _array({"a": 1}, [1], b"\0" * 8),
+        _array("V8", [1], b"\0" * 8),
+        _array("(2,)f8", [1], b"\0" * 16),
+        {"__ndarray__": "<f8", "shape": [1], "data": "not base64!"},
+        {"__ndarray__": "<f8", "shape": [1], "data": 12},
+    ],
+    ids=["wrapping-shape", "huge-dim", "too-many-dims", "bool-dim", "string-shape", "float-dim",
+         "dict-dtype", "void-dtype", "subarray-dtype", "bad-base64", "number-data"],
+)
+def test_crafted_array_headers_raise_only_protocol_errors(plain):
+    with pytest.raises(ProtocolError):
+        protocol.decode_value(plain)
+
+
+def test_a_reply_with_too_many_values_is_refused_before_parsing():
+    payload = b'{"value":[' + b",".join([b"0"] * (protocol.MAX_VALUES + 1)) + b"]}"
+    assert len(payload) < protocol.MAX_FRAME_BYTES
+    with pytest.raises(ProtocolError, match="more than"):
+        protocol.decode_payload(payload)
+
+
+def test_random_corruptions_of_a_valid_reply_raise_only_protocol_errors():
+    """A seeded fuzz: flip, cut and splice bytes of a real reply; decoding either works or raises
+    ProtocolError, never anything else (which the grader would report as its own failure)."""
+    rng = np.random.default_rng(0)
+    value = {"a": (np.arange(6.0).reshape(2, 3), [1, None, "x"]), "b": np.int8([1, -2])}
+    payload = protocol.encode_frame({"op": "result", "value": to_plain(value)})[protocol.HEADER_SIZE:]
+    outcomes = {"decoded": 0, "refused": 0}
+    for _ in range(3000):
+        corrupted = bytearray(payload)
+        for _ in range(int(rng.integers(1, 4))):
+            position = int(rng.integers(len(corrupted)))
+            kind = rng.integers(3)
+            if kind == 0:
+                corrupted[position] = int(rng.integers(256))
+            elif kind == 1:
+                del corrupted[position : position + int(rng.integers(1, 20))]
+            else:
+                corrupted[position:position] = bytes(rng.choice(list(b'[]{}",:0-e.9"__ndarray__shape'), 5))
+        try:
+            protocol.decode_value(protocol.decode_payload(bytes(corrupted)).get("value"))
+            outcomes["decoded"] += 1
+        except ProtocolError:
+            outcomes["refused"] += 1
+    assert min(outcomes.values()) > 10, outcomes  # both paths were exercised

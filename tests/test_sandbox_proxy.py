@@ -74,3 +74,17 @@ def test_warnings_a_call_raised_come_back_only_when_asked(where, tmp_path):
     finally:
         if where == "sandbox":
             student.close()
+
+
+def test_an_allowlist_grants_a_folder_minus_the_hidden_folders_inside_it(tmp_path):
+    """A kit installed in site-packages: the sandbox may read every package but the kit."""
+    site = tmp_path / "site-packages"
+    for folder in ("numpy/core", "rnnkit/graders/hw1", "torch"):
+        (site / folder).mkdir(parents=True)
+    (site / "six.py").write_text("")
+    (site / "rnnkit" / "__init__.py").write_text("")
+    allowed = sandbox._around(str(site), [str(site / "rnnkit" / "graders")])
+    assert allowed == [str(site / "numpy"), str(site / "rnnkit" / "__init__.py"), str(site / "six.py"), str(site / "torch")]
+    assert sandbox._around(str(site), [str(site / "rnnkit")]) == [str(site / n) for n in ("numpy", "six.py", "torch")]
+    assert sandbox._around(str(site / "numpy"), [str(site)]) == []  # inside a hidden folder
+    assert sandbox._around(str(site), [str(tmp_path / "elsewhere")]) == [str(site)]

@@ -55,9 +55,11 @@ def run(zip_file, submission, keep=None):
     if not submission.exists():
         raise TrialError(f"no such submission: {submission}")
     holder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="rnnkit-autograder-test-"))
+    root = holder / "autograder"
+    if root.exists():
+        raise TrialError(f"{root} already exists: --keep needs a new folder")
     holder.mkdir(parents=True, exist_ok=True)
     holder.chmod(0o700)  # as setup.sh's chmod: the sandbox user may not read the zip's graders
-    root = holder / "autograder"
     try:
         for folder in ("source", "submission", "results"):
             (root / folder).mkdir(parents=True)
