@@ -318,6 +318,8 @@ def test_sandbox_hides_graders_network_and_grader(grader, grade_text, reference_
     assert EXPECTED_LAYERS[grader.mode] <= layers, layers
     assert {"rlimits", "files-hidden", "network-closed"} <= layers, layers
     assert any(layer.startswith("landlock") for layer in layers) == ("landlock" not in grader.mode), layers
+    missing = results["extra_data"]["sandbox_missing"]  # said plainly, for the instructor
+    assert ("landlock" in missing) == ("no-landlock" in grader.mode) and ("namespaces" in missing) == (grader.mode != "namespaces")
 
 
 def _command(pid):

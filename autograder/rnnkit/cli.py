@@ -34,7 +34,10 @@ def _print_summary(console, title, results, kit_errors=()):
     maximum = sum(t["max_score"] for t in results["tests"])
     if results.get("output"):
         console.print(escape(results["output"]), highlight=False)
-    console.print(f"[bold]Total: {score:g} / {maximum:g}[/]   sandbox: {', '.join(results['extra_data']['sandbox']) or 'not started'}")
+    extra = results.get("extra_data", {})
+    console.print(f"[bold]Total: {score:g} / {maximum:g}[/]   sandbox: {', '.join(extra.get('sandbox', [])) or 'not started'}")
+    if extra.get("sandbox_missing"):
+        console.print(f"sandbox layers not available here: {', '.join(extra['sandbox_missing'])} (see README)")
     # One line per distinct cause (a sandbox that cannot start fails every test the same way);
     # the full tracebacks are for a developer and follow only the first.
     causes = {}

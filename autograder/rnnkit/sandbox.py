@@ -51,6 +51,14 @@ WORKER_ENV = {
 MAX_FAILURES = 3  # crashes or unreadable replies of one function before it is not called again
 
 
+LAYERS = ("namespaces", "unprivileged-user", "landlock", "seccomp", "rlimits")
+
+
+def missing_layers(layers):
+    """The sandbox layers this run did not get (``layers`` as the jail reported them)."""
+    return [name for name in LAYERS if not any(layer.startswith(name) for layer in layers)]
+
+
 class SandboxUnavailable(RuntimeError):
     """The sandbox itself could not be set up: a problem of the kit or the machine, not the student."""
 

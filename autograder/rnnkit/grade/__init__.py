@@ -22,7 +22,7 @@ import rnnkit
 from rnnkit.grade.submission import SubmissionProblem, stage
 from rnnkit.homeworks import GRADERS_ROOT, SECRET_DIRS
 from rnnkit.results import GradescopeResults, validate, write_json_atomically
-from rnnkit.sandbox import SandboxSpec, SandboxStudent
+from rnnkit.sandbox import SandboxSpec, SandboxStudent, missing_layers
 
 PYTEST_ARGS = [
     "-c", str(GRADERS_ROOT / "pytest.ini"),  # not the instructor's own pytest settings
@@ -137,6 +137,8 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
         collector.kit_errors.append(f"pytest ended with {exit_code!r} on the graders")
     kit_ok = exit_code is not None and not collector.kit_errors  # None: pytest never ran
     extra_data = {"rnnkit": rnnkit.__version__, "homework": homework.id, "sandbox": layers}
+    if layers:  # a sandbox started: say plainly which layers this machine did not allow
+        extra_data["sandbox_missing"] = missing_layers(layers)
     if metadata is not None:
         extra_data["submission"] = submission_record(metadata)
     results = collector.results(time.monotonic() - started, extra_data)
