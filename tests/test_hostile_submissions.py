@@ -417,7 +417,7 @@ def _reply(payload):
 
 HOSTILE_REPLIES = {
     # ~16 MB of tiny values: millions of Python objects if it were parsed
-    "output_layer": 'b\'{"op":"result","value":[\' + b",".join([b"0"] * 7_000_000) + b"]}"',
+    "output_layer": 'b\'{"op":"result","value":[\' + b"0," * 6_999_999 + b"0]}"',
     # a shape whose product overflows int64 and wraps around to match empty data
     "clip_grad_norm": 'b\'{"op":"result","value":{"__ndarray__":"<f8","shape":[4294967296,4294967296],"data":""}}\'',
     # nesting far deeper than any value
