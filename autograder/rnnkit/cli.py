@@ -44,9 +44,9 @@ def _print_summary(console, title, results, kit_errors=()):
     for error in kit_errors:
         lines = [line for line in error.strip().splitlines() if line.strip()]
         causes.setdefault(lines[-1] if lines else error, []).append(error)
-    for index, (cause, errors) in enumerate(causes.items()):
-        if index == 0:
-            console.print(f"[bold yellow]kit error:[/] {escape(errors[0])}", highlight=False)
+    if kit_errors:
+        console.print(f"[bold yellow]kit error:[/] {escape(kit_errors[0])}", highlight=False)
+    for cause, errors in causes.items() if len(kit_errors) > 1 else ():
         count = f" ({len(errors)} tests)" if len(errors) > 1 else ""
         console.print(f"[bold yellow]kit error{count}:[/] {escape(cause)}", highlight=False)
 
