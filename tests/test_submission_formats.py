@@ -3,11 +3,12 @@ upload; and what it does with bad input."""
 
 import json
 import shutil
+import subprocess
 import zipfile
 
 import jsonschema
 
-from conftest import SOLUTIONS, failed_outputs, run_grade, total
+from conftest import RNNKIT, SOLUTIONS, failed_outputs, run_grade, total
 from rnnkit.results import SCHEMA
 
 HW = "hw1_rnn_cell"
@@ -66,8 +67,32 @@ def test_zip_that_escapes_its_folder(tmp_path, grade):
 
 def test_folder_without_the_module(tmp_path, grade):
     (tmp_path / "submission").mkdir()
-    (tmp_path / "submission" / "rnn.py").write_text("x = 1\n")
+    (tmp_path / "submission" / "notes.txt").write_text("x = 1\n")
     _all_fail_with(grade(HW, tmp_path / "submission"), "rnn_cell.py was not found")
+
+
+def test_a_single_python_file_in_a_folder_or_zip_is_graded_as_the_module(tmp_path, grade):
+    """As Gradescope delivers a renamed rnn_cell.py: the same grade as the file on its own."""
+    (tmp_path / "submission").mkdir()
+    shutil.copy(SOLUTIONS / HW / "rnn_cell.py", tmp_path / "submission" / "hw1_final.py")
+    results = grade(HW, tmp_path / "submission")
+    assert total(results)[0] == total(results)[1]
+    assert "Graded hw1_final.py as rnn_cell.py." in results["output"]
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(SOLUTIONS / HW / "rnn_cell.py", "work/my rnn.py")
+    results = grade(HW, archive)
+    assert total(results)[0] == total(results)[1]
+    assert "as rnn_cell.py" in results["output"]
+
+
+def test_several_python_files_without_the_module_are_listed(tmp_path, grade):
+    (tmp_path / "submission").mkdir()
+    for name in ("rnn.py", "cell_v2.py"):
+        (tmp_path / "submission" / name).write_text("x = 1\n")
+    results = grade(HW, tmp_path / "submission")
+    _all_fail_with(results, "several Python files")
+    assert "cell_v2.py, rnn.py" in results["output"]
 
 
 def test_notebook_instead_of_python_file(tmp_path, grade):
@@ -80,7 +105,16 @@ def test_missing_submission_is_the_callers_error_but_results_are_still_written(t
     proc, results = run_grade(HW, tmp_path / "does_not_exist.py", tmp_path / "out")
     assert proc.returncode == 2
     assert "no such submission" in proc.stdout
+    assert "Total" not in proc.stdout and "instructor" not in proc.stdout  # the cause, not a table
     _all_fail_with(results, "nothing was found")
+
+
+def test_rnnkit_list_shows_each_homework_with_its_tests_and_points():
+    proc = subprocess.run([*RNNKIT, "list"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split()[1]: line for line in proc.stdout.splitlines() if "hw" in line and "│" in line}
+    assert "54 (7)" in lines["hw1_rnn_cell"] and "66" in lines["hw1_rnn_cell"]
+    assert "62 (7)" in lines["hw2_lstm_gates"] and "77" in lines["hw2_lstm_gates"]
 
 
 def test_unknown_homework(tmp_path):

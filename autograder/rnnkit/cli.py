@@ -55,6 +55,7 @@ def _grade(args, console):
     from rnnkit.grade import grade
 
     homework = homeworks.load(args.homework)
+    missing = not os.path.lexists(args.submission)
     outcome = grade(
         homework,
         args.submission,
@@ -64,6 +65,12 @@ def _grade(args, console):
         budget_seconds=args.time_budget,
         metadata=args.metadata,
     )
+    if missing:  # the caller's typo: the cause, not a table of zeros
+        console.print(
+            f"rnnkit grade: no such submission: {escape(args.submission)} "
+            f"(a results.json with 0 points was written to {escape(args.out)} for Gradescope's sake)"
+        )
+        return EXIT_KIT_FAILED
     _print_summary(console, homework.title, outcome.results, outcome.kit_errors)
     console.print(f"results: {escape(os.path.join(args.out, 'results.json'))}")
     return 0 if outcome.kit_ok else EXIT_KIT_FAILED
@@ -84,6 +91,27 @@ def _release(args, console):
         return 0
     for path in stale:
         console.print(f"wrote {path}")
+    return 0
+
+
+def _list(args, console):
+    from rnnkit.release import collect_graders
+
+    table = Table(title="Homeworks", title_justify="left")
+    table.add_column("homework", no_wrap=True)
+    table.add_column("title")
+    for column in ("students edit", "tests (public)", "points (public)"):
+        table.add_column(column, no_wrap=True)
+    for homework_id in homeworks.homework_ids():
+        homework = homeworks.load(homework_id)
+        records = collect_graders(homework)
+        public = [r for r in records if r["file"].name == "test_public.py"]
+        table.add_row(
+            homework_id, escape(homework.title), f"{homework.module}.py",
+            f"{len(records)} ({len(public)})",
+            f"{sum(r['max_score'] for r in records):g} ({sum(r['max_score'] for r in public):g})",
+        )
+    console.print(table)
     return 0
 
 
@@ -151,6 +179,9 @@ def build_parser():
     )
     grade.add_argument("--metadata", help="Gradescope's submission_metadata.json, recorded in extra_data")
     grade.set_defaults(run=_grade)
+
+    listing = commands.add_parser("list", help="the homeworks, with their tests and points")
+    listing.set_defaults(run=_list)
 
     release = commands.add_parser("release", help="generate assignments/ from solutions/ and the graders")
     release.add_argument("homework", nargs="*", help="homework ids (default: all)")

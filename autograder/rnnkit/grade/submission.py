@@ -92,13 +92,25 @@ def stage(submission, module, destination):
     elif submission.is_file():
         raise SubmissionProblem(f"{submission.name} is not a Python file: submit {filename}")
     found = _candidates(submission, filename)
-    if not found:
-        seen = [str(p) for p in _walk(submission)][:20]
+    if found:
+        _copy_python_files((submission / found[0]).parent, destination)
+        note = f"Graded {found[0].as_posix()}."
+        if len(found) > 1:
+            note += f" (Also found, not graded: {', '.join(p.as_posix() for p in found[1:])}.)"
+        return note
+    # No file has the module's name: a single Python file is graded as the module, as a single
+    # renamed .py is; with several, the student is told which ones were seen.
+    python_files = [p for p in _walk(submission) if p.suffix == ".py"]
+    if len(python_files) == 1:
+        _copy_file(submission / python_files[0], destination / filename)
+        return f"Graded {python_files[0].as_posix()} as {filename}."
+    if python_files:
+        listed = ", ".join(p.as_posix() for p in python_files[:20])
         raise SubmissionProblem(
-            f"{filename} was not found in your submission (files seen: {', '.join(seen) or 'none'})"
+            f"{filename} was not found in your submission, and it holds several Python files "
+            f"({listed}): name the one to grade {filename}"
         )
-    _copy_python_files((submission / found[0]).parent, destination)
-    note = f"Graded {found[0].as_posix()}."
-    if len(found) > 1:
-        note += f" (Also found, not graded: {', '.join(p.as_posix() for p in found[1:])}.)"
-    return note
+    seen = [str(p) for p in _walk(submission)][:20]
+    raise SubmissionProblem(
+        f"{filename} was not found in your submission (files seen: {', '.join(seen) or 'none'})"
+    )
