@@ -184,6 +184,9 @@ def test_broken_submission_scores_zero_with_a_clear_message(grade_text, referenc
     assert all(any(k.lower() in text.lower() for k in keywords) for text in outputs.values()), sorted(
         set(outputs.values())
     )[:3]
+    if any("the full message is at the top" in text for text in outputs.values()):  # failed at import
+        assert len(set(outputs.values())) == 1  # one brief line, the same in every test
+        assert any(k.lower() in results["output"].lower() for k in keywords), results["output"]
     assert seconds < 120
 
 

@@ -486,6 +486,7 @@ class SandboxStudent:
         self._unavailable = None  # the kit's own failure to start a sandbox, repeated every call
         self._deadline = None if spec is None else time.monotonic() + spec.limits.budget_seconds
         self.layers = []
+        self.import_failure = None  # the full message when the submission did not import
 
     @classmethod
     def failed(cls, message):
@@ -554,6 +555,7 @@ class SandboxStudent:
 
     def _start(self):
         module = f"{self._spec.module}.py"
+        brief = None  # one line for each test, when the import fails with the student's own error
         timeout, by_budget = self._time_for(self._spec.limits.import_timeout)
         worker, self._pending = self._pending or self._launch(), None
         try:
@@ -577,13 +579,20 @@ class SandboxStudent:
                 self._worker = worker
                 return
             if hello.get("op") == "import_error":
-                self._fatal = f"{module} could not be imported: {str(hello.get('message'))[:2000]}"
+                error = str(hello.get("message"))[:2000]
+                self._fatal = f"{module} could not be imported: {error}"
                 trace = str(hello.get("traceback", "")).rstrip()[:4000]
                 if trace:
                     self._fatal += f"\n\nWhere (your code, most recent call last):\n{trace}"
+                cause = next((line for line in reversed(error.splitlines()) if line.strip()), "")
+                brief = f"{module} could not be imported ({cause.strip()[:300]})"
             else:
                 self._fatal = f"importing {module} produced an unexpected reply"
         worker.kill()
+        # The whole story once, at the top of the results; each test says why it could not run.
+        self.import_failure = self._fatal
+        brief = brief or self._fatal.splitlines()[0]
+        self._fatal = f"{brief}, so this test could not run; the full message is at the top"
         raise SubmissionFailed(self._fatal)
 
     def _call(self, name, args, kwargs, return_inputs=False, record_warnings=False):

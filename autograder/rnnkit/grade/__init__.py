@@ -131,6 +131,8 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
             finally:
                 layers = student.layers
                 student.close()
+            if student.import_failure:
+                notes = f"{notes}\n\n{student.import_failure}".strip()
     except Exception as error:  # noqa: BLE001 - whatever broke, results.json is still written
         collector.kit_errors.append(f"{type(error).__name__}: {error}")
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, None):
