@@ -31,6 +31,7 @@ class Homework:
     title: str
     module: str  # the file students edit and submit, without .py
     limits: Limits
+    builds_on: dict  # student function -> the student functions the homework builds it on
 
     @property
     def graders_dir(self) -> Path:
@@ -60,4 +61,5 @@ def load(homework_id) -> Homework:
         title=config["title"],
         module=config["module"],
         limits=Limits.from_mapping(config.get("sandbox", {})),
+        builds_on={name: list(uses) for name, uses in (config.get("builds_on") or {}).items()},
     )

@@ -68,12 +68,23 @@ def write_json_atomically(path, data):
     os.replace(temporary, path)
 
 
-class GradescopeResults:
-    """Collects outcomes; ``results()`` returns the Gradescope dict once the session is over."""
+def _function_of(record):
+    """The student function a test is about: its name up to the first colon."""
+    return record["name"].split(":", 1)[0].strip()
 
-    def __init__(self):
+
+class GradescopeResults:
+    """Collects outcomes; ``results()`` returns the Gradescope dict once the session is over.
+
+    ``builds_on`` maps a student function to the ones the homework builds it on (rnn_forward on
+    rnn_cell_forward). When a check of a function fails while a function it builds on already
+    fails, the message points at that upstream test instead: the student sees one root cause, not
+    every symptom of it. Scores never change, only messages."""
+
+    def __init__(self, builds_on=None):
         self.tests = {}  # nodeid -> record, in collection order
         self.kit_errors = []  # details for the instructor: grader bugs, sandbox problems
+        self.builds_on = dict(builds_on or {})
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):
@@ -114,17 +125,47 @@ class GradescopeResults:
             message, kit_fault = _describe_failure(error)
             if kit_fault:  # a grader bug or a sandbox that could not start
                 self.kit_errors.append(f"{item.nodeid} ({report.when}):\n{report.longreprtext}")
-            record.update(status="failed", output=message)
+            # Only a failed check (a wrong value, shape or type) can be a symptom of an upstream bug;
+            # the function's own exception, crash or time-out is its own.
+            record.update(status="failed", output=message, check=isinstance(error, AssertionError))
         elif report.skipped:
             record.update(status="failed", output="this test was skipped, so it earns no points")
         elif report.when == "call" and report.passed:
             record["status"] = "passed"
 
+    def _failing_roots(self, function, first_failures, seen=()):
+        """The most upstream functions ``function`` builds on that fail a test of their own."""
+        roots = []
+        for upstream in self.builds_on.get(function, []):
+            if upstream in seen:
+                continue
+            deeper = self._failing_roots(upstream, first_failures, (*seen, function))
+            roots += deeper or ([upstream] if upstream in first_failures else [])
+        return list(dict.fromkeys(roots))
+
+    def _root_cause_message(self, record, first_failures):
+        function = _function_of(record)
+        roots = self._failing_roots(function, first_failures)
+        if not roots or not record.get("check"):
+            return record["output"]
+        causes = "; ".join(
+            f"`{root}` fails test {first_failures[root]['number']} (\"{first_failures[root]['name']}\")"
+            for root in roots
+        )
+        return (
+            f"`{function}` builds on {', '.join(f'`{r}`' for r in roots)}, and {causes}. "
+            f"Fix that first: if your `{function}` calls it, this test fails for the same reason."
+        )
+
     def results(self, execution_time, extra_data):
+        first_failures = {}  # function -> its first failed test
+        for record in self.tests.values():
+            if record["status"] == "failed":
+                first_failures.setdefault(_function_of(record), record)
         tests = []
         for record in self.tests.values():
             passed = record["status"] == "passed"
-            output = record["output"] if record["status"] else "this test did not run"
+            output = self._root_cause_message(record, first_failures) if record["status"] else "this test did not run"
             tests.append(
                 {
                     "name": record["name"],

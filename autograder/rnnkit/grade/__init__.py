@@ -102,7 +102,7 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
     limits = homework.limits
     if budget_seconds is not None:
         limits = dataclasses.replace(limits, budget_seconds=budget_seconds)
-    collector = GradescopeResults()
+    collector = GradescopeResults(builds_on=homework.builds_on)
     if not Path(submission).exists():  # the caller's mistake: still write results, but say so
         collector.kit_errors.append(f"no such submission: {submission}")
     notes, exit_code, layers = "", None, []

@@ -1,0 +1,81 @@
+"""Feedback with one root cause: a failed check of a function that builds on another one that
+already fails points at that upstream test, and only the messages change, never the scores."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from conftest import SOLUTIONS, failed_outputs, total
+from rnnkit import homeworks
+from rnnkit.results import GradescopeResults
+
+MODULES = {"hw1_rnn_cell": "rnn_cell", "hw2_lstm_gates": "lstm_gates"}
+
+
+def reference_calls(homework_id):
+    """{function: sorted public functions it calls} from the reference solution's source."""
+    tree = ast.parse((SOLUTIONS / homework_id / f"{MODULES[homework_id]}.py").read_text())
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    public = {name for name in functions if not name.startswith("_")}
+    calls = {}
+    for name in sorted(public):
+        called = {
+            node.func.id for node in ast.walk(functions[name])
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in public - {name}
+        }
+        if called:
+            calls[name] = sorted(called)
+    return calls
+
+
+@pytest.mark.parametrize("homework_id", sorted(MODULES))
+def test_builds_on_is_the_reference_call_graph(homework_id):
+    declared = {name: sorted(uses) for name, uses in homeworks.load(homework_id).builds_on.items()}
+    assert declared == reference_calls(homework_id)
+
+
+def test_one_missing_transpose_is_one_root_cause(grade_source):
+    """The missing `.T` on W_hh in rnn_cell_forward: the cell's own tests name the transpose, and
+    every failed check of a function built on the cell points at the cell's first failed test and
+    blames nothing else."""
+    source = (SOLUTIONS / "hw1_rnn_cell" / "rnn_cell.py").read_text()
+    assert source.count("h_prev @ W_hh.T + b_h") == 1
+    results = grade_source("hw1_rnn_cell", "rnn_cell", source.replace("h_prev @ W_hh.T + b_h", "h_prev @ W_hh + b_h"))
+    outputs = failed_outputs(results)
+    cell = {name: text for name, text in outputs.items() if name.startswith("rnn_cell_forward")}
+    downstream = {name: text for name, text in outputs.items() if not name.startswith("rnn_cell_forward")}
+    assert any("transpose" in text for text in cell.values())
+    first = next(t for t in results["tests"] if t["status"] == "failed")
+    assert first["name"].startswith("rnn_cell_forward")
+    assert len(downstream) > 15
+    for name, text in downstream.items():
+        assert f"`rnn_cell_forward` fails test {first['number']}" in text, (name, text)
+        assert not any(word in text for word in ("tanh", "+=", "squeez", "accumulate", "derivative")), text
+
+
+def _collector(builds_on):
+    """A results plugin with recorded outcomes: f and g fail a check, g builds on f, h on g."""
+    collector = GradescopeResults(builds_on)
+    for number, (function, status, check) in enumerate(
+        [("f", "failed", True), ("g", "failed", True), ("g", "passed", False), ("h", "failed", False),
+         ("h", "failed", True), ("k", "failed", True)], start=1
+    ):
+        collector.tests[f"t{number}"] = {
+            "file": Path("test_x.py"), "name": f"{function}: case {number}", "number": f"1.{number}",
+            "max_score": 1.0, "visibility": "visible", "status": status,
+            "output": "" if status == "passed" else f"own message {number}", "check": check,
+        }
+    return collector
+
+
+def test_root_causes_change_messages_only():
+    plain = _collector({}).results(0.0, {})["tests"]
+    linked = _collector({"g": ["f"], "h": ["g"], "k": []}).results(0.0, {})["tests"]
+    assert [(t["score"], t["status"]) for t in plain] == [(t["score"], t["status"]) for t in linked]
+    messages = [t["output"] for t in linked]
+    assert messages[0] == "own message 1"  # f is the root cause: its own message
+    assert "`f` fails test 1.1" in messages[1]  # g builds on f
+    assert messages[3] == "own message 4"  # h's own exception is its own, not a symptom
+    assert messages[4].startswith("`h` builds on `f`, and `f` fails test 1.1")  # the root, through g
+    assert messages[5] == "own message 6"  # k builds on nothing
