@@ -477,3 +477,38 @@ def test_a_symlink_is_never_followed_at_intake(grader, tmp_path, reference_resul
         check_report(results, reference_results)
         assert total(results)[0] == 0
         assert all(keyword in o for o in failed_outputs(results).values())
+
+
+def test_a_package_the_homework_does_not_allow_cannot_be_used(grader, grade_text, reference_results):
+    """HW1 is numpy only. A backward that uses torch loses its points with the rule as the
+    message, and the rest of the file keeps its points; removing the import hook does not help
+    where the sandbox cannot read torch's files (everywhere but root without Landlock on a
+    world-readable virtualenv, which the results then say plainly)."""
+    source = reference_with(
+        "import torch\n"
+        "_cell_backward = rnn_cell_backward\n"
+        "def rnn_cell_backward(*args):\n"
+        "    torch.tensor(args[1], requires_grad=True)\n"
+        "    return _cell_backward(*args)\n"
+        "def output_layer(h, W_hy, b_y):\n"
+        "    sys.meta_path = [f for f in sys.meta_path if 'Refuse' not in type(f).__name__]\n"
+        "    for name in [m for m in sys.modules if m.split('.')[0] == 'torch']:\n"
+        "        del sys.modules[name]\n"
+        "    import torch as real_torch\n"
+        "    return real_torch.__version__\n"
+    )
+    results, _ = grade_text(source)
+    check_report(results, reference_results)
+    layers = results["extra_data"]["sandbox"]
+    outputs = failed_outputs(results)
+    assert all("torch is not available in this homework" in o
+               for n, o in outputs.items() if n.startswith(("rnn_cell_backward", "rnn_backward"))), outputs
+    if grader.mode == "docker-root-no-landlock":  # only file modes could hide torch: none here
+        assert "other-packages-readable" in layers
+        assert_loses_only(results, reference_results, "rnn_cell_backward", "rnn_backward", "output_layer")
+    else:
+        assert "packages-limited" in layers
+        assert_loses_only(results, reference_results, "rnn_cell_backward", "rnn_backward", "output_layer")
+        # Not there at all (namespaces), or there but unreadable (Landlock).
+        refused = ("No module named 'torch'", "Permission denied")
+        assert all(any(r in o for r in refused) for n, o in outputs.items() if n.startswith("output_layer")), outputs

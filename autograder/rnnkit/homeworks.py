@@ -32,6 +32,7 @@ class Homework:
     module: str  # the file students edit and submit, without .py
     limits: Limits
     builds_on: dict  # student function -> the student functions the homework builds it on
+    packages: tuple  # the installed packages student code may import (None: any)
 
     @property
     def graders_dir(self) -> Path:
@@ -62,4 +63,5 @@ def load(homework_id) -> Homework:
         module=config["module"],
         limits=Limits.from_mapping(config.get("sandbox", {})),
         builds_on={name: list(uses) for name, uses in (config.get("builds_on") or {}).items()},
+        packages=tuple(config["packages"]) if "packages" in config else None,
     )

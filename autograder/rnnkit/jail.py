@@ -141,7 +141,7 @@ def _enter_namespaces(config):
     os.chroot(new_root)
     os.chdir("/")
     return {"worker_dir": WORKER_DIR, "submission_dir": SUBMISSION_DIR, "tmp_dir": "/tmp",
-            "read_only": ["/"]}
+            "read_only": ["/"], "listable": []}
 
 
 # --- Landlock ----------------------------------------------------------------------------------
@@ -173,8 +173,9 @@ def _landlock_fs_rights(abi):
     return rights
 
 
-def _apply_landlock(read_only, read_write):
-    """Restrict this process and its children to the given paths; returns the ABI or None."""
+def _apply_landlock(read_only, read_write, listable=()):
+    """Restrict this process and its children to the given paths (``listable`` folders: their
+    entries' names only); returns the ABI or None."""
     numbers = _LANDLOCK_SYSCALLS.get(os.uname().machine)
     if numbers is None:
         return None
@@ -194,6 +195,7 @@ def _apply_landlock(read_only, read_write):
     rules = [(path, read_rights) for path in read_only]
     rules += [(path, handled) for path in read_write]
     rules += [(device, FS_READ_FILE | FS_WRITE_FILE) for device in DEVICES]
+    rules += [(path, FS_READ_DIR) for path in listable]
     for path, rights in rules:
         if not os.path.exists(path):
             continue
@@ -274,7 +276,7 @@ def _probe_walls(secrets):
 
 def main(config):
     layers = []
-    paths = {key: config[key] for key in ("worker_dir", "submission_dir", "tmp_dir", "read_only")}
+    paths = {key: config[key] for key in ("worker_dir", "submission_dir", "tmp_dir", "read_only", "listable")}
     if config["namespaces"]:
         try:
             paths = _enter_namespaces(config)
@@ -311,7 +313,8 @@ def main(config):
         _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     running = 0 if drop else _tasks_of(os.getuid())  # before Landlock hides /proc's other entries
     abi = _apply_landlock(
-        paths["read_only"] + [paths["worker_dir"]], [paths["submission_dir"], paths["tmp_dir"]]
+        paths["read_only"] + [paths["worker_dir"]], [paths["submission_dir"], paths["tmp_dir"]],
+        paths["listable"],
     )
     if abi:
         layers.append(f"landlock-abi{abi}")
@@ -325,13 +328,18 @@ def main(config):
     readable, network = _probe_walls(config["secrets"])
     layers.append("UNSAFE:hidden-files-readable" if readable else "files-hidden")
     layers.append("UNSAFE:network-open" if network else "network-closed")
+    if config["blocked_samples"]:  # a homework that allows only some packages: are the others hidden?
+        others, _ = _probe_walls(config["blocked_samples"])
+        layers.append("other-packages-readable" if others else "packages-limited")
     with os.fdopen(config["status_fd"], "w") as status:
         status.write(json.dumps({"layers": layers, "readable": readable[:5], "uid": os.getuid()}))
     # USER too: getpass.getuser() reads it before looking up a uid that has no account.
     env = {**config["env"], "TMPDIR": paths["tmp_dir"], "HOME": paths["tmp_dir"], "USER": "rnnkit-sandbox"}
     worker = os.path.join(paths["worker_dir"], "worker.py")
     python = config["python"]
-    os.execve(python, [python, "-I", worker, paths["submission_dir"], config["module"]], env)
+    allowed = " and ".join(["numpy", *(p for p in config["allowed_packages"] if p != "numpy")])
+    argv = [python, "-I", worker, paths["submission_dir"], config["module"], json.dumps(config["refused_modules"]), allowed]
+    os.execve(python, argv, env)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,12 @@ What this side enforces itself, whatever the machine's kernel offers:
 
 import ctypes
 import errno
+import functools
+import importlib.metadata
 import json
 import os
 import pwd
+import re
 import selectors
 import shutil
 import signal
@@ -87,16 +90,24 @@ def _inside(path, folder):
     return path == folder or path.startswith(folder + os.sep)
 
 
-def _around(path, hidden):
+def _around(path, hidden, split=None):
     """``path`` as a list of paths to allow: itself, or, when it holds a hidden folder, every entry
-    that holds none (recursively), so an allowlist can grant a site-packages minus the kit."""
+    that holds none (recursively), so an allowlist can grant a site-packages minus the kit. The
+    folders it had to split are added to ``split``: they must stay listable (Python's importer
+    lists a folder before it looks for a module in it), not readable."""
     if any(_inside(path, h) for h in hidden):
         return []
+    if os.path.islink(path):
+        # A link is allowed only whole (a Landlock rule follows it): not when its target is split.
+        target = os.path.realpath(path)
+        return [] if any(_inside(h, target) or _inside(target, h) for h in hidden) else [path]
     if not any(_inside(h, path) for h in hidden):
         return [path]
+    if split is not None:
+        split.append(path)
     around = []
     for entry in sorted(os.listdir(path)):
-        around += _around(os.path.join(path, entry), hidden)
+        around += _around(os.path.join(path, entry), hidden, split)
     return around
 
 
@@ -126,6 +137,69 @@ def _sandbox_ids():
         return NOBODY
 
 
+# --- packages ---------------------------------------------------------------------------------
+
+ALWAYS_ALLOWED = ("numpy",)  # the worker itself speaks numpy
+
+
+def _requirement_closure(names):
+    """The distributions ``names`` need, themselves included (extras left out)."""
+    seen, todo = set(), [re.sub(r"[-_.]+", "-", n).lower() for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requirements = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for requirement in requirements:
+            if "extra ==" not in requirement.replace('extra=="', 'extra == "'):
+                todo.append(re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", requirement).group()).lower())
+    return seen
+
+
+def package_dirs():
+    """The folders this Python installs packages into."""
+    dirs = site.getsitepackages() + [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
+    return sorted({os.path.realpath(p) for p in dirs if os.path.isdir(p)})
+
+
+@functools.lru_cache(maxsize=None)
+def package_walls(allowed):
+    """(paths, module names): every entry of this Python's package folders that does not belong
+    to an ``allowed`` distribution or to what it requires, and the top-level names they provide.
+
+    The sandbox cannot read those paths (namespaces, Landlock, or file modes set by setup.sh), so a
+    numpy-only homework cannot use torch however the submission imports it."""
+    keep = set()
+    for name in _requirement_closure((*allowed, *ALWAYS_ALLOWED)):
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for file in distribution.files or []:
+            if file.parts and file.parts[0] not in ("..", "__pycache__"):
+                keep.add(os.path.realpath(distribution.locate_file(file.parts[0])))
+    paths, names = [], set()
+    for folder in package_dirs():
+        for entry in sorted(os.listdir(folder)):
+            path = os.path.join(folder, entry)
+            if path in keep or entry == "__pycache__":
+                continue
+            paths.append(path)
+            if not entry.endswith((".dist-info", ".egg-info", ".data", ".pth", ".txt")):
+                names.add(entry.split(".")[0])
+    # The base installation's own package folders, off this Python's path but readable beneath it.
+    base = Path(sys.base_prefix, "lib")
+    for folder in (*base.glob("python3*/site-packages"), *base.glob("python3*/dist-packages")):
+        if str(folder.resolve()) not in package_dirs():
+            paths.append(str(folder.resolve()))
+    names -= set(sys.stdlib_module_names)
+    return tuple(paths), tuple(sorted(n for n in names if n.isidentifier()))
+
+
 @dataclass
 class SandboxSpec:
     """Everything needed to start a worker for one submission."""
@@ -135,12 +209,15 @@ class SandboxSpec:
     hidden: list  # folders the worker must never see (graders, solutions, results)
     limits: Limits = field(default_factory=Limits)
     secrets: list = None  # of those, the ones whose reading would leak answers (default: all)
+    packages: tuple = None  # the installed packages student code may use (None: all of them)
     namespaces: bool = True  # try mount/network/PID namespaces (needs root)
     allow_unsafe: bool = False  # grade even when the sandbox can read hidden files (instructor's call)
 
     def read_only_paths(self):
-        """System folders plus the folders this Python and its packages live in, minus the hidden
-        folders (a checkout on sys.path, or the kit installed in site-packages, holds the graders)."""
+        """(readable, listable): system folders plus the folders this Python and its packages live
+        in, minus the hidden folders (a checkout on sys.path, or the kit installed in
+        site-packages, holds the graders) and the packages the homework does not allow; and the
+        folders split around them, whose entries may be listed but not read."""
         python_dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         python_dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
         python_dirs.update(site.getsitepackages() + [site.getusersitepackages()])
@@ -149,12 +226,16 @@ class SandboxSpec:
         python_dirs.update(
             p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
         )
-        hidden = [os.path.realpath(h) for h in self.hidden]
-        keep = set()
+        hidden = [os.path.realpath(h) for h in self.hidden] + list(self.package_walls()[0])
+        keep, split = set(), []
         for folder in {os.path.realpath(p) for p in python_dirs if os.path.isdir(p)}:
-            keep.update(_around(folder, hidden))
+            keep.update(_around(folder, hidden, split))
         system = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
-        return system + sorted(keep - set(system))
+        return system + sorted(keep - set(system)), sorted(set(split))
+
+    def package_walls(self):
+        """(package entries the sandbox may not read, module names it may not import)."""
+        return ((), ()) if self.packages is None else package_walls(tuple(self.packages))
 
     def secret_samples(self, per_folder=10):
         """A few files (and the folders) of each hidden folder: the jail checks it cannot read them."""
@@ -308,6 +389,7 @@ class Worker:
         self.stderr = tempfile.TemporaryFile()
         self.user = _sandbox_ids() if os.geteuid() == 0 else None
         self.watch_shared_tmp = False
+        read_only, listable = spec.read_only_paths()
         status_read, status_write = os.pipe()
         config = {
             "namespaces": spec.namespaces and os.geteuid() == 0,
@@ -317,9 +399,13 @@ class Worker:
             "submission_dir": str(self.stage / "submission"),
             "tmp_dir": str(self.stage / "tmp"),
             "root_dir": str(self.stage / "root"),
-            "read_only": spec.read_only_paths(),
+            "read_only": read_only,
+            "listable": listable,
             "hidden": [str(p) for p in spec.hidden],
             "secrets": spec.secret_samples(),
+            "refused_modules": list(spec.package_walls()[1]),
+            "allowed_packages": list(spec.packages or []),
+            "blocked_samples": _package_samples(spec.package_walls()[0]),
             "protected_pids": ancestors(os.getpid()),
             "user": self.user,
             "fallback_user": NOBODY,  # where the uid above cannot exist (a user-namespaced container)
@@ -461,6 +547,19 @@ class Worker:
             for path in _entries_owned_by(self.user[0]):
                 _remove(path)
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def _package_samples(paths, count=5):
+    """A few files of the packages the sandbox may not read: the jail checks it cannot."""
+    samples = []
+    for path in paths:
+        if os.path.isfile(path):
+            samples.append(path)
+        elif os.path.isfile(os.path.join(path, "__init__.py")):
+            samples.append(os.path.join(path, "__init__.py"))
+        if len(samples) >= count:
+            break
+    return samples
 
 
 def _remove(path):

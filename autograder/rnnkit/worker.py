@@ -8,10 +8,14 @@ of each call.
 
 import contextlib
 import importlib
+import importlib.abc
+import importlib.machinery
+import json
 import os
 import random
 import sys
 import traceback
+import types
 import warnings
 
 import numpy as np
@@ -78,6 +82,46 @@ def _error_message(error, submission_dir):
     }
 
 
+class _Unavailable(types.ModuleType):
+    """What a package this homework does not allow imports as: the import works (so the rest of
+    the submission still runs), any use raises ImportError with the rule. The sandbox cannot read
+    the real package anyway; this only turns "No module named" into the reason."""
+
+    def __init__(self, name, rule):
+        super().__init__(name)
+        self.__rnnkit_rule = rule
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Unavailable(f"{self.__name__}.{name}", self.__rnnkit_rule)
+
+    def __call__(self, *args, **kwargs):
+        raise ImportError(self.__rnnkit_rule)
+
+    __getitem__ = __iter__ = __call__
+
+
+class _RefusePackages(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self, names, allowed):
+        self.names = set(names)
+        self.allowed = allowed
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.split(".")[0]
+        if top in self.names:
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        top = spec.name.split(".")[0]
+        rule = f"{top} is not available in this homework: use {self.allowed} and Python's standard library only"
+        return _Unavailable(spec.name, rule)
+
+    def exec_module(self, module):
+        pass
+
+
 _WORKER_PID = os.getpid()
 
 
@@ -120,8 +164,9 @@ def _call(module, request, submission_dir):
     return reply
 
 
-def main(submission_dir, module_name):
+def main(submission_dir, module_name, refused="[]", allowed="numpy"):
     channel_in, channel_out = _take_protocol_channel()
+    sys.meta_path.insert(0, _RefusePackages(json.loads(refused), allowed))
     sys.path.insert(0, submission_dir)
     os.chdir(submission_dir)
     _reseed()
@@ -146,4 +191,4 @@ def main(submission_dir, module_name):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:])

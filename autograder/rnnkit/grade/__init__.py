@@ -115,6 +115,7 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 homework.module,
                 hidden=[*SECRET_DIRS, out_dir.resolve()],
                 secrets=list(SECRET_DIRS),
+                packages=homework.packages,
                 limits=limits,
                 namespaces=namespaces,
                 allow_unsafe=allow_unsafe,
