@@ -30,6 +30,11 @@ class StudentCodeError(Exception):
         self.student_traceback = student_traceback
 
 
+class ValueMismatch(AssertionError):
+    """A check found values that differ from the reference (of the right type and shape): the one
+    kind of failure that a bug in a function this one builds on causes too."""
+
+
 class SubmissionFailed(Exception):
     """Raised by the autograder when the submission could not answer at all: it did not import,
     crashed, hung, or sent back something unreadable. Checks let it through untouched."""
@@ -163,7 +168,7 @@ def assert_close(actual, expected, name, hint="", rtol=1e-6, atol=1e-8):
     assert_finite(actual, name, hint=hint)
     wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
     if wrong.any():
-        raise AssertionError(
+        raise ValueMismatch(
             f"{name} does not match the reference: {int(wrong.sum())} of {wrong.size} "
             f"entries differ. {hint}".strip()
         )

@@ -1,5 +1,5 @@
-"""Feedback with one root cause: a failed check of a function that builds on another one that
-already fails points at that upstream test, and only the messages change, never the scores."""
+"""Feedback with one root cause: wrong values from a function that builds on another one that
+already fails point at that upstream test, and only the messages change, never the scores."""
 
 import ast
 from pathlib import Path
@@ -55,7 +55,7 @@ def test_one_missing_transpose_is_one_root_cause(grade_source):
 
 
 def _collector(builds_on):
-    """A results plugin with recorded outcomes: f and g fail a check, g builds on f, h on g."""
+    """A results plugin with recorded outcomes: f and g get wrong values, g builds on f, h on g."""
     collector = GradescopeResults(builds_on)
     for number, (function, status, check) in enumerate(
         [("f", "failed", True), ("g", "failed", True), ("g", "passed", False), ("h", "failed", False),
@@ -64,7 +64,7 @@ def _collector(builds_on):
         collector.tests[f"t{number}"] = {
             "file": Path("test_x.py"), "name": f"{function}: case {number}", "number": f"1.{number}",
             "max_score": 1.0, "visibility": "visible", "status": status,
-            "output": "" if status == "passed" else f"own message {number}", "check": check,
+            "output": "" if status == "passed" else f"own message {number}", "value_mismatch": check,
         }
     return collector
 
@@ -76,6 +76,6 @@ def test_root_causes_change_messages_only():
     messages = [t["output"] for t in linked]
     assert messages[0] == "own message 1"  # f is the root cause: its own message
     assert "`f` fails test 1.1" in messages[1]  # g builds on f
-    assert messages[3] == "own message 4"  # h's own exception is its own, not a symptom
+    assert messages[3] == "own message 4"  # h's own exception (or wrong type) is its own
     assert messages[4].startswith("`h` builds on `f`, and `f` fails test 1.1")  # the root, through g
     assert messages[5] == "own message 6"  # k builds on nothing

@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rnnkit_testing import StudentCodeError, SubmissionFailed
+from rnnkit_testing import StudentCodeError, SubmissionFailed, ValueMismatch
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 INTERNAL_ERROR = "The grader itself failed on this test; your instructor has been told."
@@ -77,7 +77,7 @@ class GradescopeResults:
     """Collects outcomes; ``results()`` returns the Gradescope dict once the session is over.
 
     ``builds_on`` maps a student function to the ones the homework builds it on (rnn_forward on
-    rnn_cell_forward). When a check of a function fails while a function it builds on already
+    rnn_cell_forward). When a function's values are wrong while a function it builds on already
     fails, the message points at that upstream test instead: the student sees one root cause, not
     every symptom of it. Scores never change, only messages."""
 
@@ -125,9 +125,9 @@ class GradescopeResults:
             message, kit_fault = _describe_failure(error)
             if kit_fault:  # a grader bug or a sandbox that could not start
                 self.kit_errors.append(f"{item.nodeid} ({report.when}):\n{report.longreprtext}")
-            # Only a failed check (a wrong value, shape or type) can be a symptom of an upstream bug;
-            # the function's own exception, crash or time-out is its own.
-            record.update(status="failed", output=message, check=isinstance(error, AssertionError))
+            # Only wrong values can be a symptom of an upstream bug; a wrong type or shape, the
+            # function's own exception, crash or time-out is its own.
+            record.update(status="failed", output=message, value_mismatch=isinstance(error, ValueMismatch))
         elif report.skipped:
             record.update(status="failed", output="this test was skipped, so it earns no points")
         elif report.when == "call" and report.passed:
@@ -146,7 +146,7 @@ class GradescopeResults:
     def _root_cause_message(self, record, first_failures):
         function = _function_of(record)
         roots = self._failing_roots(function, first_failures)
-        if not roots or not record.get("check"):
+        if not roots or not record.get("value_mismatch"):
             return record["output"]
         causes = "; ".join(
             f"`{root}` fails test {first_failures[root]['number']} (\"{first_failures[root]['name']}\")"
