@@ -58,19 +58,7 @@ def hostile_submissions():
         "            except OSError:\n"
         "                break\n"
     )
-    cases["torch_in_numpy_homework"] = hostile.reference_with(
-        "import torch\n"
-        "_cell_backward = rnn_cell_backward\n"
-        "def rnn_cell_backward(*args):\n"
-        "    torch.tensor(args[1], requires_grad=True)\n"
-        "    return _cell_backward(*args)\n"
-        "def output_layer(h, W_hy, b_y):\n"
-        "    sys.meta_path = [f for f in sys.meta_path if 'Refuse' not in type(f).__name__]\n"
-        "    for name in [m for m in sys.modules if m.split('.')[0] == 'torch']:\n"
-        "        del sys.modules[name]\n"
-        "    import torch as real_torch\n"
-        "    return real_torch.__version__\n"
-    )
+    cases["torch_in_numpy_homework"] = hostile.TORCH_IN_A_NUMPY_HOMEWORK
     # The audit's case: every call takes 9.5 s, under the 10 s call limit (45 calls took 430 s).
     cases["slow_calls"] = hostile.reference_with(
         "import time\n"

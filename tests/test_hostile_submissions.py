@@ -479,25 +479,27 @@ def test_a_symlink_is_never_followed_at_intake(grader, tmp_path, reference_resul
         assert all(keyword in o for o in failed_outputs(results).values())
 
 
+TORCH_IN_A_NUMPY_HOMEWORK = reference_with(
+    "import torch\n"
+    "_cell_backward = rnn_cell_backward\n"
+    "def rnn_cell_backward(*args):\n"
+    "    torch.tensor(args[1], requires_grad=True)\n"
+    "    return _cell_backward(*args)\n"
+    "def output_layer(h, W_hy, b_y):\n"
+    "    sys.meta_path = [f for f in sys.meta_path if 'Refuse' not in type(f).__name__]\n"
+    "    for name in [m for m in sys.modules if m.split('.')[0] == 'torch']:\n"
+    "        del sys.modules[name]\n"
+    "    import torch as real_torch\n"
+    "    return real_torch.__version__\n"
+)
+
+
 def test_a_package_the_homework_does_not_allow_cannot_be_used(grader, grade_text, reference_results):
     """HW1 is numpy only. A backward that uses torch loses its points with the rule as the
     message, and the rest of the file keeps its points; removing the import hook does not help
     where the sandbox cannot read torch's files (everywhere but root without Landlock on a
     world-readable virtualenv, which the results then say plainly)."""
-    source = reference_with(
-        "import torch\n"
-        "_cell_backward = rnn_cell_backward\n"
-        "def rnn_cell_backward(*args):\n"
-        "    torch.tensor(args[1], requires_grad=True)\n"
-        "    return _cell_backward(*args)\n"
-        "def output_layer(h, W_hy, b_y):\n"
-        "    sys.meta_path = [f for f in sys.meta_path if 'Refuse' not in type(f).__name__]\n"
-        "    for name in [m for m in sys.modules if m.split('.')[0] == 'torch']:\n"
-        "        del sys.modules[name]\n"
-        "    import torch as real_torch\n"
-        "    return real_torch.__version__\n"
-    )
-    results, _ = grade_text(source)
+    results, _ = grade_text(TORCH_IN_A_NUMPY_HOMEWORK)
     check_report(results, reference_results)
     layers = results["extra_data"]["sandbox"]
     outputs = failed_outputs(results)
