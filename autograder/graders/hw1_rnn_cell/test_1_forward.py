@@ -69,7 +69,7 @@ def test_cell_bias(student, rng):
 
 @pytest.mark.points(1)
 def test_cell_sigmoid(student, rng):
-    """rnn_cell_forward: sigmoid activation (the CS 581 slide's σ)"""
+    """rnn_cell_forward: sigmoid activation (the lecture's σ)"""
     args = cell_problem(rng)
     h_next = student.rnn_cell_forward(*args, activation="sigmoid")
     assert_close(
