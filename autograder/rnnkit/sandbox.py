@@ -161,7 +161,8 @@ def _requirement_closure(names):
 
 
 def package_dirs():
-    """The folders this Python installs packages into."""
+    """The folders this Python installs packages into (sys.path entries named site-packages or
+    dist-packages, not the script's folder or the current directory)."""
     dirs = site.getsitepackages() + [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
     return sorted({os.path.realpath(p) for p in dirs if os.path.isdir(p)})
 
@@ -182,8 +183,8 @@ def package_walls(allowed):
         for file in distribution.files or []:
             if file.parts and file.parts[0] not in ("..", "__pycache__"):
                 keep.add(os.path.realpath(distribution.locate_file(file.parts[0])))
-    paths, names = [], set()
-    for folder in package_dirs():
+    paths, names, folders = [], set(), package_dirs()
+    for folder in folders:
         for entry in sorted(os.listdir(folder)):
             path = os.path.join(folder, entry)
             if path in keep or entry == "__pycache__":
@@ -194,7 +195,7 @@ def package_walls(allowed):
     # The base installation's own package folders, off this Python's path but readable beneath it.
     base = Path(sys.base_prefix, "lib")
     for folder in (*base.glob("python3*/site-packages"), *base.glob("python3*/dist-packages")):
-        if str(folder.resolve()) not in package_dirs():
+        if str(folder.resolve()) not in folders:
             paths.append(str(folder.resolve()))
     names -= set(sys.stdlib_module_names)
     return tuple(paths), tuple(sorted(n for n in names if n.isidentifier()))
@@ -220,12 +221,9 @@ class SandboxSpec:
         folders split around them, whose entries may be listed but not read."""
         python_dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         python_dirs.add(os.path.dirname(os.path.realpath(sys.executable)))
-        python_dirs.update(site.getsitepackages() + [site.getusersitepackages()])
         # Package folders only: other sys.path entries (the script's folder, the current
         # directory) could be anything, such as the checkout itself.
-        python_dirs.update(
-            p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
-        )
+        python_dirs.update([*package_dirs(), site.getusersitepackages()])
         hidden = [os.path.realpath(h) for h in self.hidden] + list(self.package_walls()[0])
         keep, split = set(), []
         for folder in {os.path.realpath(p) for p in python_dirs if os.path.isdir(p)}:
@@ -449,7 +447,7 @@ class Worker:
         # Where nothing else confines its writes, the sandbox user may also fill the shared
         # temporary folders: count those files against its disk budget too.
         self.watch_shared_tmp = self.user is not None and not any(
-            layer in ("namespaces",) or layer.startswith("landlock") for layer in self.layers
+            layer == "namespaces" or layer.startswith("landlock") for layer in self.layers
         )
 
     def send(self, message):

@@ -23,6 +23,7 @@ TEMPLATES = Path(__file__).resolve().parent
 KIT_PATHS = ("pyproject.toml", "README.md", "autograder/rnnkit", "autograder/rnnkit_testing.py")
 SHARED_GRADER_FILES = ("conftest.py", "pytest.ini", "numerical.py")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+GRADERS = GRADERS_ROOT.relative_to(KIT_ROOT).as_posix()  # the graders folder within the checkout
 
 
 class BuildError(Exception):
@@ -42,12 +43,7 @@ def _git(*args, binary=False):
 
 
 def _kit_paths(homework):
-    graders = GRADERS_ROOT.relative_to(KIT_ROOT).as_posix()
-    return [
-        *KIT_PATHS,
-        *(f"{graders}/{name}" for name in SHARED_GRADER_FILES),
-        f"{graders}/{homework.id}",
-    ]
+    return [*KIT_PATHS, *(f"{GRADERS}/{name}" for name in SHARED_GRADER_FILES), f"{GRADERS}/{homework.id}"]
 
 
 def committed_files(homework):
@@ -59,7 +55,7 @@ def committed_files(homework):
         mode, kind, _ = meta.split()
         if kind == "blob":
             files.append((path, mode == "100755"))
-    if not any(path.startswith(f"{GRADERS_ROOT.relative_to(KIT_ROOT).as_posix()}/{homework.id}/") for path, _ in files):
+    if not any(path.startswith(f"{GRADERS}/{homework.id}/") for path, _ in files):
         raise BuildError(f"no committed graders for {homework.id}: commit them first")
     return sorted(files)
 
