@@ -3,13 +3,16 @@
 Every check grades a submission with the real `rnnkit grade` CLI and reads results.json:
 
 - the reference solution gets full marks, and the bare stub gets nothing;
-- each realistic student bug (a `Mutant`: a textual edit of the reference) loses points, and at
-  least one failed test explains it with the expected concept keyword;
+- each realistic student bug (a `Mutant`: a textual edit of the reference) loses points, and the
+  first failed test, the one a student reads first, explains it with the expected concept keyword;
+- no message a student reads spells out code of the reference that the stub does not already show;
 - correct implementations written differently (tests/submissions/hwN_alternatives/*) get full
   marks, so the graders do not insist on one particular way of writing the code.
 """
 
 import ast
+import re
+from functools import cached_property
 from typing import NamedTuple
 
 import pytest
@@ -37,6 +40,31 @@ class Homework:
         self.alternatives = sorted(
             (ROOT / "tests" / "submissions" / f"{short}_alternatives").glob(f"*/{self.module}.py")
         )
+
+    @cached_property
+    def reference_code(self):
+        """Code fragments of the reference (expressions and statements of 8 or more characters,
+        whitespace removed) that its stub does not show, e.g. `dx=dz@W_xh`: a message that
+        contains one hands the student the line to write."""
+        source = self.solution.read_text()
+        stub = _code_text(make_stub(source))
+        fragments = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.BinOp, ast.Call, ast.Assign, ast.AugAssign, ast.Compare, ast.Subscript)):
+                text = _code_text(ast.unparse(node))
+                if len(text) >= 8 and text not in stub:
+                    fragments.add(text)
+        return fragments
+
+    def code_in(self, message):
+        """The reference fragments ``message`` spells out (none, for a good message)."""
+        text = _code_text(message)
+        return sorted(fragment for fragment in self.reference_code if fragment in text)
+
+    def assert_no_reference_code(self, results):
+        for test in results["tests"]:
+            leaked = self.code_in(test.get("output", ""))
+            assert not leaked, f"{test['name']}: its message spells out reference code {leaked}"
 
     def mutate(self, mutant):
         source = self.solution.read_text()
@@ -96,11 +124,12 @@ class Homework:
         results = grade_source(self.id, self.module, self.mutate(mutant))
         score, max_score = total(results)
         assert score < max_score, f"bug `{mutant.id}` still gets full marks"
-        outputs = failed_outputs(results)
-        assert any(mutant.keyword.lower() in output.lower() for output in outputs.values()), (
-            f"bug `{mutant.id}` loses points, but no failed test mentions {mutant.keyword!r}:\n"
-            + describe(results)
+        first = next(t for t in results["tests"] if t["status"] == "failed")
+        assert mutant.keyword.lower() in first["output"].lower(), (
+            f"bug `{mutant.id}` loses points, but its first failed test ({first['number']}) does not "
+            f"mention {mutant.keyword!r}:\n" + describe(results)
         )
+        self.assert_no_reference_code(results)
         return results
 
     def alternative_gets_full_marks(self, grade, path):
@@ -109,6 +138,13 @@ class Homework:
         assert score == max_score, f"correct alternative {path.parent.name} lost points:\n{describe(results)}"
 
 
+def _code_text(text):
+    """``text`` without whitespace and backticks, so code compares however it is spaced."""
+    return re.sub(r"[\s`]", "", text)
+
+
 def describe(results):
-    failed = failed_outputs(results)
-    return "\n".join(f"- {name}: {output.strip()[:300]}" for name, output in failed.items())
+    return "\n".join(
+        f"- {t['number']} {t['name']}: {t['output'].strip()[:300]}"
+        for t in results["tests"] if t["status"] == "failed"
+    )

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOLUTIONS, failed_outputs, total
+from conftest import ROOT, SOLUTIONS, failed_outputs
+from grader_trust import Homework
 from rnnkit import homeworks
 from rnnkit.results import GradescopeResults
 
@@ -79,3 +80,34 @@ def test_root_causes_change_messages_only():
     assert messages[3] == "own message 4"  # h's own exception (or wrong type) is its own
     assert messages[4].startswith("`h` builds on `f`, and `f` fails test 1.1")  # the root, through g
     assert messages[5] == "own message 6"  # k builds on nothing
+
+
+def _string_literals(path):
+    """Every string a grader file can show (f-strings with their fields as {})."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+        elif isinstance(node, ast.JoinedStr):
+            yield node.lineno, "".join(
+                part.value if isinstance(part, ast.Constant) else "{}" for part in node.values
+            )
+
+
+@pytest.mark.parametrize("homework_id", sorted(MODULES))
+def test_no_grader_text_spells_reference_code(homework_id):
+    """Hints name the concept and where to look; none holds a line of the reference that the stub
+    does not show (the mutant checks scan the messages actually produced, too)."""
+    homework = Homework(homework_id)
+    graders = sorted((ROOT / "autograder" / "graders" / homework_id).glob("test_*.py"))
+    assert graders
+    leaks = [
+        f"{path.name}:{line}: {homework.code_in(text)}"
+        for path in graders for line, text in _string_literals(path) if homework.code_in(text)
+    ]
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_code_scan_finds_code():
+    homework = Homework("hw1_rnn_cell")
+    assert homework.code_in("Then dx = dz @ W_xh.") == ["dx=dz@W_xh"]
+    assert homework.code_in("the derivative of tanh is 1 - tanh^2") == []

@@ -69,15 +69,15 @@ def test_setup_script_installs_a_cpu_torch_and_hides_the_kit(hw1_zip, tmp_path):
 def test_autograder_test_grades_like_rnnkit_grade(hw1_zip, tmp_path):
     """The reference gets full marks and the stub none, through the zip's own run_autograder; a
     zip upload (as Gradescope delivers a folder) is graded the same; the metadata is recorded."""
-    for submission, expected in ((SOLUTIONS / HW / "rnn_cell.py", 66), (ASSIGNMENTS / HW / "rnn_cell.py", 0)):
+    for submission, expected in ((SOLUTIONS / HW / "rnn_cell.py", 69), (ASSIGNMENTS / HW / "rnn_cell.py", 0)):
         keep = tmp_path / f"kept-{expected}"
         proc = rnnkit("autograder-test", str(hw1_zip), str(submission), "--keep", str(keep))
         assert proc.returncode == 0, proc.stdout + proc.stderr
         results = json.loads((keep / "autograder" / "results" / "results.json").read_text())
         jsonschema.validate(results, SCHEMA)
-        assert total(results) == (expected, 66)
+        assert total(results) == (expected, 69)
         assert results["extra_data"]["submission"]["submitters"][0]["name"] == "autograder-test"
-        assert f"Total: {expected} / 66" in proc.stdout
+        assert f"Total: {expected} / 69" in proc.stdout
         direct, _ = run_grade(HW, submission, tmp_path / f"direct-{expected}")
         assert [t["score"] for t in results["tests"]] == [
             t["score"] for t in json.loads((tmp_path / f"direct-{expected}" / "results.json").read_text())["tests"]
@@ -86,7 +86,7 @@ def test_autograder_test_grades_like_rnnkit_grade(hw1_zip, tmp_path):
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.write(SOLUTIONS / HW / "rnn_cell.py", "hw1/rnn_cell.py")
     proc = rnnkit("autograder-test", str(hw1_zip), str(archive))
-    assert "Total: 66 / 66" in proc.stdout, proc.stdout
+    assert "Total: 69 / 69" in proc.stdout, proc.stdout
     again = rnnkit("autograder-test", str(hw1_zip), str(archive), "--keep", str(tmp_path / "kept-66"))
     assert again.returncode == 2 and "already exists" in again.stdout
 
@@ -127,5 +127,5 @@ def test_a_plain_install_of_the_kit_finds_and_grades_the_homework(hw1_zip, tmp_p
                           env={**os.environ, "PYTHONPATH": str(target)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads((out / "results.json").read_text())
-    assert total(results) == (66, 66)
+    assert total(results) == (69, 69)
     assert "files-hidden" in results["extra_data"]["sandbox"]

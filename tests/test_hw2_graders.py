@@ -36,7 +36,7 @@ MUTANTS = [
         "output_gate_uses_tanh",
         "return sigmoid(x @ W_io.T + b_io + h_prev @ W_ho.T + b_ho)",
         "return np.tanh(x @ W_io.T + b_io + h_prev @ W_ho.T + b_ho)",
-        "the output gate o should use a sigmoid: your values leave [0, 1]",
+        "the output gate o should use a sigmoid",
     ),
     Mutant(
         "candidate_uses_sigmoid",
@@ -79,6 +79,26 @@ MUTANTS = [
         "    W_hi, W_hf, W_ho, W_hg = _split_rows(W_hh, 4)\n"
         "    b_ii, b_if, b_io, b_ig = _split_rows(b_ih, 4)\n"
         "    b_hi, b_hf, b_ho, b_hg = _split_rows(b_hh, 4)\n",
+        "CS231n",
+    ),
+    Mutant(
+        "cs231n_gate_order_and_tanh_output_gate",
+        "    W_ii, W_if, W_ig, W_io = _split_rows(W_ih, 4)\n"
+        "    W_hi, W_hf, W_hg, W_ho = _split_rows(W_hh, 4)\n"
+        "    b_ii, b_if, b_ig, b_io = _split_rows(b_ih, 4)\n"
+        "    b_hi, b_hf, b_hg, b_ho = _split_rows(b_hh, 4)\n"
+        "    i = input_gate(x, h_prev, W_ii, b_ii, W_hi, b_hi)\n"
+        "    f = forget_gate(x, h_prev, W_if, b_if, W_hf, b_hf)\n"
+        "    g = candidate_memory(x, h_prev, W_ig, b_ig, W_hg, b_hg)\n"
+        "    o = output_gate(x, h_prev, W_io, b_io, W_ho, b_ho)\n",
+        "    W_ii, W_if, W_io, W_ig = _split_rows(W_ih, 4)\n"
+        "    W_hi, W_hf, W_ho, W_hg = _split_rows(W_hh, 4)\n"
+        "    b_ii, b_if, b_io, b_ig = _split_rows(b_ih, 4)\n"
+        "    b_hi, b_hf, b_ho, b_hg = _split_rows(b_hh, 4)\n"
+        "    i = input_gate(x, h_prev, W_ii, b_ii, W_hi, b_hi)\n"
+        "    f = forget_gate(x, h_prev, W_if, b_if, W_hf, b_hf)\n"
+        "    g = candidate_memory(x, h_prev, W_ig, b_ig, W_hg, b_hg)\n"
+        "    o = candidate_memory(x, h_prev, W_io, b_io, W_ho, b_ho)\n",
         "CS231n",
     ),
     Mutant(
@@ -197,7 +217,7 @@ MUTANTS = [
         "backward_cell_gradient_skips_the_forget_gate",
         "dc_total * c_prev, dc_total * f, dc_total * g, dc_total * i",
         "dc_total * c_prev, dc_total, dc_total * g, dc_total * i",
-        "f_t",
+        "only through the forget gate",
     ),
     Mutant(
         "backward_bias_gradient_is_a_mean",
@@ -209,7 +229,7 @@ MUTANTS = [
         "backward_drops_the_gradient_from_later_steps",
         "dc_total = dc + dh * o * (1.0 - tanh_c ** 2)",
         "dc_total = dh * o * (1.0 - tanh_c ** 2)",
-        "dc + dh",
+        "both from dc",
     ),
 ]
 

@@ -36,7 +36,7 @@ class Model:
 
 
 def test_stub_replaces_only_the_marked_blocks():
-    stub = make_stub(SOLUTION)
+    stub = make_stub(SOLUTION, given=("given",))
     assert "y = x * 2" not in stub and "return x\n" in stub  # given helper kept, solution gone
     assert 'raise NotImplementedError("double is not implemented yet")' in stub
     assert '        raise NotImplementedError("forward is not implemented yet")' in stub
@@ -60,6 +60,22 @@ def test_stub_replaces_only_the_marked_blocks():
 def test_unbalanced_markers_are_reported_with_their_line(source, problem):
     with pytest.raises(MarkerError, match=problem):
         make_stub(source, "sol.py")
+
+
+def test_a_public_function_without_a_block_is_refused_unless_given():
+    """Its whole code, answer included, would reach students."""
+    with pytest.raises(MarkerError, match=r"sol.py: given has no BEGIN/END SOLUTION block"):
+        make_stub(SOLUTION, "sol.py")
+    method = SOLUTION + "\n    def backward(self, x):\n        return x\n"
+    with pytest.raises(MarkerError, match="given, backward have no"):
+        make_stub(method, "sol.py")
+    assert "def _helper" in make_stub("def _helper():\n    return 1\n")  # helpers are given
+
+
+def test_help_reads_as_plain_text():
+    proc = subprocess.run([*RNNKIT, "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert "``" not in proc.stdout and "examples:" in proc.stdout
 
 
 def test_assignments_folder_is_up_to_date():

@@ -113,8 +113,8 @@ def test_rnnkit_list_shows_each_homework_with_its_tests_and_points():
     proc = subprocess.run([*RNNKIT, "list"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = {line.split()[1]: line for line in proc.stdout.splitlines() if "hw" in line and "│" in line}
-    assert "54 (7)" in lines["hw1_rnn_cell"] and "66" in lines["hw1_rnn_cell"]
-    assert "62 (7)" in lines["hw2_lstm_gates"] and "77" in lines["hw2_lstm_gates"]
+    assert "57 (10)" in lines["hw1_rnn_cell"] and "69" in lines["hw1_rnn_cell"]
+    assert "64 (9)" in lines["hw2_lstm_gates"] and "79" in lines["hw2_lstm_gates"]
 
 
 def test_unknown_homework(tmp_path):

@@ -11,6 +11,12 @@ import pytest
 pytest_plugins = ["rnnkit_testing"]
 
 
+def pytest_configure(config):
+    from rnnkit_testing import PublicTestsReport
+
+    PublicTestsReport.register(config)
+
+
 @pytest.fixture(scope="session")
 def student():
     from rnnkit_testing import InProcessStudent

@@ -10,6 +10,8 @@ expected values, so hidden tests cannot be reverse-engineered from their feedbac
 """
 
 import copy
+import os
+import traceback
 import warnings
 import zlib
 
@@ -38,6 +40,36 @@ class ValueMismatch(AssertionError):
 class SubmissionFailed(Exception):
     """Raised by the autograder when the submission could not answer at all: it did not import,
     crashed, hung, or sent back something unreadable. Checks let it through untouched."""
+
+
+def failure_message(error):
+    """What a student reads for a test that failed with ``error``: the check's own message, or
+    their code's exception with its traceback trimmed to their files. None when the failure is
+    the test's own fault (any other exception): then there is nothing for the student to read."""
+    if isinstance(error, AssertionError):
+        # Keep the check's own message. A bare `assert` carries no message with --assert=plain, but
+        # where pytest rewrote it anyway the explanation it appends, from an "assert ..." line on,
+        # would show the values compared: drop it.
+        lines = str(error).splitlines()
+        cut = next((i for i, line in enumerate(lines) if line.startswith("assert ")), len(lines))
+        return "\n".join(lines[:cut]).strip() or "a check failed (no message)"
+    if isinstance(error, StudentCodeError):
+        trace = error.student_traceback.rstrip()
+        if trace:
+            return f"{error}\n\nWhere (your code, most recent call last):\n{trace}"
+        return str(error)
+    if isinstance(error, SubmissionFailed):
+        return str(error)
+    return None
+
+
+def test_title(item):
+    """A test's name as students read it: its docstring's first line, plus the case of a
+    parametrized test ("rnn_forward: h_last is the state after the last step [relu]")."""
+    doc = (getattr(item.function, "__doc__", None) or "").strip()
+    name = doc.splitlines()[0] if doc else item.originalname
+    callspec = getattr(item, "callspec", None)
+    return f"{name} [{callspec.id}]" if callspec is not None else name
 
 
 # --- the pytest side: conftest.py files load this module with ``pytest_plugins = ["rnnkit_testing"]``
@@ -69,13 +101,16 @@ def _seed_torch():
 class InProcessStudent:
     """Calls the student's module directly (the student's own ``pytest`` run).
 
-    The autograder replaces this with a proxy to a sandbox with the same interface. Arguments are
-    deep-copied before each call, as they are when they cross into the sandbox, so a function that
-    modifies its inputs cannot change the test's own arrays here either.
+    The autograder replaces this with a proxy to a sandbox with the same interface, and this one
+    behaves the same way: arguments are deep-copied before each call (they are serialized into
+    the sandbox), ``call_with_inputs`` returns them as the function left them, so an in-place edit
+    fails the same "inputs unchanged" tests here and there, and an exception from the student's
+    code arrives as the same ``StudentCodeError`` with the traceback trimmed to their files.
     """
 
     def __init__(self, module):
         self._module = module
+        self._folder = os.path.dirname(os.path.realpath(module.__file__))
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -87,9 +122,29 @@ class InProcessStudent:
         student's function left them, to check that it did not modify its inputs."""
         function = getattr(self._module, name, None)
         if not callable(function):
-            raise AssertionError(f"{self._module.__name__}.py has no function named `{name}`")
+            raise SubmissionFailed(f"{self._module.__name__}.py has no function named `{name}`")
         args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
-        return function(*args, **kwargs), args, kwargs
+        try:
+            result = function(*args, **kwargs)
+        except Exception as error:  # the student's bug, reported as the sandbox reports it
+            raise self._student_error(name, error) from error
+        return result, args, kwargs
+
+    def _student_error(self, name, error):
+        folder = os.path.join(self._folder, "")
+        frames = [
+            frame for frame in traceback.extract_tb(error.__traceback__)
+            if os.path.realpath(frame.filename).startswith(folder)
+            and os.path.basename(frame.filename) != os.path.basename(__file__)
+        ]
+        for frame in frames:
+            frame.filename = os.path.relpath(os.path.realpath(frame.filename), folder)
+        message = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return StudentCodeError(
+            f"`{name}` raised {message.replace(folder, '')}",
+            [cls.__name__ for cls in type(error).__mro__],
+            "".join(traceback.format_list(frames)),
+        )
 
     def call_with_warnings(self, name, *args, **kwargs):
         """Call ``name`` and return ``(result, warnings)``: the warnings the call raised, each as
@@ -170,8 +225,30 @@ def assert_close(actual, expected, name, hint="", rtol=1e-6, atol=1e-8):
     if wrong.any():
         raise ValueMismatch(
             f"{name} does not match the reference: {int(wrong.sum())} of {wrong.size} "
-            f"entries differ. {hint}".strip()
+            f"entries differ, {_how_far(actual, expected, rtol, atol)} {hint}".strip()
         )
+
+
+# Below this relative error a mismatch is a precision slip (float32, an epsilon, a rounded
+# constant); above it, the computation itself differs.
+PRECISION_SLIP = 1e-3
+
+
+def _how_far(actual, expected, rtol, atol):
+    """The largest difference relative to the reference's magnitude, as a power of ten (so it
+    tells a precision slip from a logic error without giving away any expected value)."""
+    logic_error = "a logic error, not rounding."
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    if scale <= atol:  # a relative size means nothing here
+        return logic_error
+    error = float(np.max(np.abs(np.asarray(actual, dtype=float) - expected))) / scale
+    size = f"by about 1e{round(np.log10(error)):+03d} of the reference's magnitude (tolerance {rtol:g})"
+    if error <= PRECISION_SLIP:
+        return (
+            f"{size}: close, so look for a precision slip (float32, an added epsilon, a rounded "
+            "constant) rather than a logic error."
+        )
+    return f"{size}: {logic_error}"
 
 
 def assert_unchanged(before, after, name):
@@ -207,3 +284,90 @@ def assert_raises(exception_type, function, *args, hint="", **kwargs):
             f"expected {expected}, but your code raised {_type_name(error)}. {hint}".strip()
         ) from None
     raise AssertionError(f"expected {expected}, but nothing was raised. {hint}".strip())
+
+
+class PublicTestsReport:
+    """``pytest`` in a homework folder: a short report instead of pytest's tracebacks (which would
+    show arrays and the docstrings of every unimplemented function), ending with the public points.
+
+    Each failed test gets its number (as on Gradescope), its name and one message; a message the
+    same as an earlier one's says so instead of repeating it. ``pytest --tb=short`` brings pytest's
+    own tracebacks back. Registered by the homework folder's conftest.py, once per run, so several
+    homework folders can be tested together.
+    """
+
+    name = "rnnkit-public-tests-report"
+
+    def __init__(self, config):
+        self.tests = {}  # nodeid -> record, in collection order
+        self.broken_files = []  # (file, message): test files that could not even be loaded
+        self.replaces_tracebacks = config.option.tbstyle == "auto"
+        if self.replaces_tracebacks:
+            config.option.tbstyle = "no"
+
+    @classmethod
+    def register(cls, config):
+        if not config.pluginmanager.has_plugin(cls.name):
+            config.pluginmanager.register(cls(config), cls.name)
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            marker = item.get_closest_marker("points")
+            folder = item.path.parent
+            number = 1 + sum(1 for t in self.tests.values() if t["file"] == item.path)
+            self.tests[item.nodeid] = {
+                "folder": folder.name, "file": item.path, "number": f"0.{number}",
+                "name": test_title(item), "points": float(marker.args[0]) if marker else 0.0,
+                "passed": None, "message": "",
+            }
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            lines = [line for line in str(report.longrepr).splitlines() if line.strip()]
+            self.broken_files.append((report.nodeid or ".", lines[-1] if lines else "could not be loaded"))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        record = self.tests.get(item.nodeid)
+        if record is None or record["passed"] is False:
+            return
+        if report.failed:
+            error = call.excinfo.value if call.excinfo else None
+            message = failure_message(error)
+            if message is None:  # the test itself broke: show what pytest would
+                message = report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else "error"
+            record.update(passed=False, message=message)
+        elif report.when == "call":
+            record["passed"] = report.passed
+
+    def pytest_terminal_summary(self, terminalreporter):
+        write = terminalreporter.write_line
+        if self.replaces_tracebacks:  # our lines replace pytest's one-line summaries of failures
+            terminalreporter.reportchars = terminalreporter.reportchars.replace("f", "").replace("E", "")
+        for file, message in self.broken_files:
+            write(f"could not load {file}: {message}")
+            write("  (are numpy, torch and pytest installed? see the README)")
+        for folder in dict.fromkeys(t["folder"] for t in self.tests.values()):
+            tests = [t for t in self.tests.values() if t["folder"] == folder]
+            terminalreporter.section(f"public tests of {folder}", sep="-")
+            seen = {}
+            for test in tests:
+                earned = test["points"] if test["passed"] else 0.0
+                mark = "PASSED" if test["passed"] else "FAILED"
+                write(f"{mark} {test['number']} {test['name']} ({earned:g}/{test['points']:g})")
+                if test["passed"]:
+                    continue
+                first = seen.setdefault(test["message"], test["number"])
+                text = test["message"] if first == test["number"] else f"(the same error as {first})"
+                for line in filter(str.strip, text.splitlines()):
+                    write(f"    {line}")
+            earned = sum(t["points"] for t in tests if t["passed"])
+            available = sum(t["points"] for t in tests)
+            write(
+                f"Public points for {folder}: {earned:g} / {available:g}. The autograder runs these "
+                "tests and hidden ones (more cases of the same functions), so they are only part of your grade."
+            )
+        if self.replaces_tracebacks and any(t["passed"] is False for t in self.tests.values()):
+            write("For pytest's full tracebacks, run: pytest --tb=short")

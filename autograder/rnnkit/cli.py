@@ -13,6 +13,17 @@ from rich.table import Table
 from rnnkit import homeworks
 
 EXIT_KIT_FAILED = 2
+DESCRIPTION = (
+    "Grade RNN homework submissions in a sandbox, and build what students and Gradescope receive."
+)
+EXAMPLES = """examples:
+  rnnkit list                                        the homeworks, their tests and points
+  rnnkit grade hw1_rnn_cell rnn_cell.py --out out/   grade one submission (.py, folder or .zip)
+  rnnkit release                                     regenerate assignments/ from solutions/
+  rnnkit autograder hw1_rnn_cell --out hw1.zip       the Gradescope autograder zip
+  rnnkit autograder-test hw1.zip rnn_cell.py         try that zip locally, as Gradescope would
+
+Run `rnnkit COMMAND --help` for a command's options."""
 
 
 def _print_summary(console, title, results, kit_errors=()):
@@ -79,8 +90,18 @@ def _grade(args, console):
 def _release(args, console):
     from rnnkit.release import release
 
+    from rnnkit.release.stubs import MarkerError
+
     ids = args.homework or homeworks.homework_ids()
-    stale = release([homeworks.load(i) for i in ids], check=args.check)
+    chosen = [homeworks.load(i) for i in ids]
+    try:
+        stale = release(chosen, check=args.check)
+    except MarkerError as error:
+        console.print(f"rnnkit release: {escape(str(error))}")
+        return EXIT_KIT_FAILED
+    for homework in chosen:
+        if homework.given:
+            console.print(f"{homework.id}: given whole to students: {', '.join(homework.given)}")
     if args.check:
         if stale:
             console.print("assignments/ is out of date; run `rnnkit release`:")
@@ -96,6 +117,7 @@ def _release(args, console):
 
 def _list(args, console):
     from rnnkit.release import collect_graders
+    from rnnkit.results import PUBLIC_TESTS
 
     table = Table(title="Homeworks", title_justify="left")
     table.add_column("homework", no_wrap=True)
@@ -105,7 +127,7 @@ def _list(args, console):
     for homework_id in homeworks.homework_ids():
         homework = homeworks.load(homework_id)
         records = collect_graders(homework)
-        public = [r for r in records if r["file"].name == "test_public.py"]
+        public = [r for r in records if r["file"].name == PUBLIC_TESTS]
         table.add_row(
             homework_id, escape(homework.title), f"{homework.module}.py",
             f"{len(records)} ({len(public)})",
@@ -154,7 +176,8 @@ def _autograder_test(args, console):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="rnnkit", description=__doc__)
+    parser = argparse.ArgumentParser(prog="rnnkit", description=DESCRIPTION, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     grade = commands.add_parser("grade", help="grade one submission; writes OUT/results.json")

@@ -33,6 +33,7 @@ class Homework:
     limits: Limits
     builds_on: dict  # student function -> the student functions the homework builds it on
     packages: tuple  # the installed packages student code may import (None: any)
+    given: tuple = ()  # public functions of the solution that students receive whole
 
     @property
     def graders_dir(self) -> Path:
@@ -64,4 +65,5 @@ def load(homework_id) -> Homework:
         limits=Limits.from_mapping(config.get("sandbox", {})),
         builds_on={name: list(uses) for name, uses in (config.get("builds_on") or {}).items()},
         packages=tuple(config["packages"]) if "packages" in config else None,
+        given=tuple(config.get("given") or ()),
     )

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import hw1_reference as ref
-from rnnkit_testing import assert_array, assert_arrays, assert_close, assert_raises, assert_unchanged
+from rnnkit_testing import (
+    ValueMismatch, assert_array, assert_arrays, assert_close, assert_raises, assert_unchanged,
+)
 
 
 def cell_problem(rng, N=3, D=4, H=5):
@@ -14,6 +16,21 @@ def cell_problem(rng, N=3, D=4, H=5):
 
 
 # ---------------------------------------------------------------- rnn_cell_forward
+
+
+def check_cell(h_next, args, name, hint, activation="tanh"):
+    """h_next equals the reference cell's; a result that is another activation of the right
+    pre-activation is named as such, whatever else the test is about."""
+    expected = ref.cell_forward(*args, activation=activation)
+    assert_array(h_next, name, shape=expected.shape, hint=hint)
+    if not np.allclose(h_next, expected, rtol=1e-6, atol=1e-8):
+        for other in ("tanh", "sigmoid", "relu"):
+            if other != activation and np.allclose(h_next, ref.cell_forward(*args, activation=other)):
+                raise ValueMismatch(
+                    f"{name}: your cell applies {other} where activation={activation!r} was asked "
+                    "(tanh is the default): apply the activation the argument names."
+                )
+    assert_close(h_next, expected, name, hint=hint)
 
 
 @pytest.mark.points(1)
@@ -30,27 +47,27 @@ def test_cell_shape(student, rng):
 
 @pytest.mark.points(1)
 def test_cell_recurrent_term(student, rng):
-    """rnn_cell_forward: recurrent term uses h_prev @ W_hh.T"""
+    """rnn_cell_forward: the recurrent term, through W_hh"""
     _, h_prev, W_xh, W_hh, _ = cell_problem(rng)
     x, b_h = np.zeros((3, 4)), np.zeros(5)  # only the recurrent term is left
     h_next = student.rnn_cell_forward(x, h_prev, W_xh, W_hh, b_h)
-    assert_close(
-        h_next, ref.cell_forward(x, h_prev, W_xh, W_hh, b_h), "h_next (x = 0, b_h = 0)",
-        hint="With x and b_h zero, h_next = tanh(h_prev @ W_hh.T); W_hh is not symmetric, "
-        "so a missing transpose shows here.",
+    check_cell(
+        h_next, (x, h_prev, W_xh, W_hh, b_h), "h_next (x = 0, b_h = 0)",
+        hint="With x and b_h zero only the recurrent term is left. W_hh is not symmetric here, so "
+        "check how the module docstring turns the slide's U h_{t-1} into batch-of-rows form (transpose).",
     )
 
 
 @pytest.mark.points(1)
 def test_cell_input_term(student, rng):
-    """rnn_cell_forward: input term uses x @ W_xh.T (square W_xh)"""
+    """rnn_cell_forward: the input term, through W_xh (square W_xh)"""
     x, h_prev, W_xh, W_hh, _ = cell_problem(rng, D=5, H=5)
     h_prev, b_h = np.zeros_like(h_prev), np.zeros(5)  # only the input term is left
     h_next = student.rnn_cell_forward(x, h_prev, W_xh, W_hh, b_h)
-    assert_close(
-        h_next, ref.cell_forward(x, h_prev, W_xh, W_hh, b_h), "h_next (h_prev = 0, b_h = 0)",
-        hint="With h_prev and b_h zero, h_next = tanh(x @ W_xh.T); W_xh is square here, "
-        "so a missing transpose does not fail on shapes but gives wrong values.",
+    check_cell(
+        h_next, (x, h_prev, W_xh, W_hh, b_h), "h_next (h_prev = 0, b_h = 0)",
+        hint="With h_prev and b_h zero only the input term is left. W_xh is square here, so a "
+        "missing transpose does not fail on shapes but gives wrong values: check the row-vector form of W x_t.",
     )
 
 
@@ -60,8 +77,8 @@ def test_cell_bias(student, rng):
     _, _, W_xh, W_hh, b_h = cell_problem(rng)
     x, h_prev = np.zeros((3, 4)), np.zeros((3, 5))  # only the bias is left
     h_next = student.rnn_cell_forward(x, h_prev, W_xh, W_hh, b_h)
-    assert_close(
-        h_next, ref.cell_forward(x, h_prev, W_xh, W_hh, b_h), "h_next (x = 0, h_prev = 0)",
+    check_cell(
+        h_next, (x, h_prev, W_xh, W_hh, b_h), "h_next (x = 0, h_prev = 0)",
         hint="With x and h_prev zero, h_next = tanh(b_h) in every row: add the bias b_h "
         "(broadcast over the batch).",
     )
@@ -72,8 +89,8 @@ def test_cell_sigmoid(student, rng):
     """rnn_cell_forward: sigmoid activation (the lecture's σ)"""
     args = cell_problem(rng)
     h_next = student.rnn_cell_forward(*args, activation="sigmoid")
-    assert_close(
-        h_next, ref.cell_forward(*args, activation="sigmoid"), "h_next (sigmoid)",
+    check_cell(
+        h_next, args, "h_next (sigmoid)", activation="sigmoid",
         hint="sigmoid(z) = 1 / (1 + exp(-z)), applied to z = x W_xh^T + h_prev W_hh^T + b_h.",
     )
 
@@ -83,8 +100,8 @@ def test_cell_relu(student, rng):
     """rnn_cell_forward: relu activation matches torch.nn.RNNCell(nonlinearity='relu')"""
     args = cell_problem(rng)
     h_next = student.rnn_cell_forward(*args, activation="relu")
-    assert_close(
-        h_next, ref.cell_forward(*args, activation="relu"), "h_next (relu)",
+    check_cell(
+        h_next, args, "h_next (relu)", activation="relu",
         hint="relu(z) = max(z, 0): negative pre-activations become 0, positive ones stay.",
     )
 
@@ -152,8 +169,8 @@ def test_rnn_h_last(student, rng):
     outputs, h_last = unpack_forward(student.rnn_forward(*args))
     assert_close(
         h_last, ref.sequence_forward(*args)[1], "h_last",
-        hint="h_last must be the hidden state after the final step, i.e. outputs[:, -1] "
-        "(like h_n of torch.nn.RNN).",
+        hint="h_last is the hidden state after the final time step, the same state as the last "
+        "entry of outputs along the time axis (like h_n of torch.nn.RNN).",
     )
 
 

@@ -7,7 +7,10 @@ import hw1_reference as ref
 from numerical import numerical_grad
 from rnnkit_testing import assert_arrays, assert_close, assert_shape, assert_unchanged
 
-TANH_HINT = "Through tanh, dz = dh_next * (1 - h_next**2): the derivative of tanh is 1 - tanh^2."
+TANH_HINT = (
+    "First go back through the activation: the derivative of tanh is 1 - tanh^2, and h_next "
+    "already holds tanh of the pre-activation z."
+)
 
 
 def cell_problem(rng, N=3, D=4, H=5):
@@ -40,8 +43,8 @@ def test_input_grads(student, rng):
     args = cell_problem(rng)
     dx, dh_prev, *_ = student_grads(student, args)
     expected = ref.cell_grads(*args)
-    assert_close(dx, expected[0], "dx", hint=f"{TANH_HINT} Then dx = dz @ W_xh.")
-    assert_close(dh_prev, expected[1], "dh_prev", hint=f"{TANH_HINT} Then dh_prev = dz @ W_hh.")
+    assert_close(dx, expected[0], "dx", hint=f"{TANH_HINT} Then the chain rule through the input term of z.")
+    assert_close(dh_prev, expected[1], "dh_prev", hint=f"{TANH_HINT} Then the chain rule through the recurrent term of z.")
 
 
 @pytest.mark.points(2)
@@ -52,11 +55,13 @@ def test_weight_grads(student, rng):
     expected = ref.cell_grads(*args)
     assert_close(
         dW_xh, expected[2], "dW_xh",
-        hint=f"{TANH_HINT} Then dW_xh = dz.T @ x, summing over the batch.",
+        hint=f"{TANH_HINT} A weight gradient sums the contributions of every example in the batch; "
+        "its shape is the shape of W_xh.",
     )
     assert_close(
         dW_hh, expected[3], "dW_hh",
-        hint=f"{TANH_HINT} Then dW_hh = dz.T @ h_prev (the state the step started from).",
+        hint=f"{TANH_HINT} W_hh multiplies the state the step started from, so its gradient pairs "
+        "the pre-activation gradient with that state, summed over the batch.",
     )
 
 

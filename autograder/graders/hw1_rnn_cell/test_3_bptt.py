@@ -49,8 +49,9 @@ def test_full_bptt_input_grads(student, rng):
     grads = student_grads(student, args)
     assert_grads(
         grads, ref.bptt_grads(*args), names=("dx", "dh0"),
-        hint="Go through the steps in reverse; the gradient at h_t is doutputs[:, t] plus the "
-        "dh_prev returned by step t+1, and dh0 is the dh_prev of the first step.",
+        hint="Go back through time, one step at a time in reverse: at every time step the gradient "
+        "reaching h_t has two parts, that step's own output gradient and what step t+1 sends back; "
+        "dh0 is what the first step sends back.",
     )
 
 
@@ -91,7 +92,7 @@ def test_every_output_contributes(student, rng):
     assert_grads(
         grads, ref.bptt_grads(*args), context=" (no gradient on the last output)",
         hint="Every output is used by the loss: at every time step (not only the last one) "
-        "the gradient at h_t is doutputs[:, t] plus what step t+1 sends back.",
+        "the gradient reaching h_t includes that step's own output gradient plus what step t+1 sends back.",
     )
 
 

@@ -16,9 +16,9 @@ def test_output_shape(student, rng):
     y = student.output_layer(h, W_hy, b_y)
     assert_array(
         y, "y", shape=(4, 7),
-        hint="W_hy is (O, H) in PyTorch's layout, so y = h @ W_hy.T has shape (N, O).",
+        hint="W_hy is (O, H) in PyTorch's layout (rows are outputs); y needs one row of O outputs per example.",
     )
-    assert_close(y, ref.linear(h, W_hy, b_y), "y", hint="Compute y = h @ W_hy.T + b_y.")
+    assert_close(y, ref.linear(h, W_hy, b_y), "y", hint="An affine map of each row of h, with PyTorch's weight layout, plus the output bias b_y.")
 
 
 @pytest.mark.points(1)

@@ -18,14 +18,22 @@ GATES = {
 }
 
 
-def check_activation_range(value, gate):
-    """Name the concept when a gate's values cannot come from its activation."""
+def check_activation(value, gate, args):
+    """Name the concept when a gate's values cannot come from its activation, or are the other
+    activation of the right pre-activation (a tanh output gate, a sigmoid candidate)."""
     concept, activation = GATES[gate]
     values = np.asarray(value, dtype=float)
     if activation == "sigmoid" and ((values < 0).any() or (values > 1).any()):
         raise AssertionError(f"{concept} should use a sigmoid: your values leave [0, 1].")
     if activation == "tanh" and ((values < -1).any() or (values > 1).any()):
         raise AssertionError(f"{concept} should use tanh: your values leave [-1, 1].")
+    other = "tanh" if activation == "sigmoid" else "sigmoid"
+    expected = ref.gate(*args, activation)
+    if not np.allclose(values, expected) and np.allclose(values, ref.gate(*args, other)):
+        raise AssertionError(
+            f"{concept} should use {'a sigmoid' if activation == 'sigmoid' else 'tanh'}: your values "
+            f"are {other} of the right pre-activation."
+        )
 
 
 def gate_problem(rng):
@@ -40,10 +48,11 @@ def gate_problem(rng):
 @pytest.mark.points(1)
 def test_hand_example_gate(student, gate):
     """LSTM gates: the lecture's hand-computed value of each gate"""
-    value = getattr(student, gate)(*ref.slide_gate_args(gate))
+    args = ref.slide_gate_args(gate)
+    value = getattr(student, gate)(*args)
     concept, activation = GATES[gate]
     assert_array(value, gate, shape=(1, 1), hint="One example and one unit give a (1, 1) array.")
-    check_activation_range(value, gate)
+    check_activation(value, gate, args)
     assert_close(
         value, [[ref.SLIDE_VALUES[gate]]], f"{concept} in the hand-computed example", rtol=0, atol=5e-6,
         hint=f"{concept} = {activation}(W_x x + b_x + W_h h_prev + b_h): add both products and both biases.",
@@ -60,7 +69,8 @@ def test_hand_example_cell_and_hidden_state(student):
     c = student.next_cell_state(f, np.array([[ref.SLIDE_C_PREV]]), i, g)
     assert_close(
         c, [[ref.SLIDE_VALUES["c"]]], "c in the hand-computed example", rtol=0, atol=2e-5,
-        hint="c = f * c_prev + i * g: keep part of the old cell state and add part of the candidate.",
+        hint="In the cell-state update the forget gate scales the old cell state and the input gate "
+        "scales the candidate (elementwise); the two are added.",
     )
     h = student.next_hidden_state(o, np.array([[ref.SLIDE_VALUES["c"]]]))
     assert_close(
@@ -83,7 +93,7 @@ def test_gate_matches_torch(student, rng, gate):
         value, gate, shape=(N, H),
         hint="x (N, D) @ W_x.T (D, H) and h_prev (N, H) @ W_h.T (H, H) both give (N, H).",
     )
-    check_activation_range(value, gate)
+    check_activation(value, gate, args)
     assert_close(
         value, ref.gate(*args, activation), concept,
         hint=f"{activation}(x @ W_x.T + b_x + h_prev @ W_h.T + b_h); W_h is not symmetric, so a "
@@ -119,7 +129,7 @@ def test_gates_leave_inputs_unchanged(student, rng):
 
 @pytest.mark.points(1)
 def test_cell_state_update(student, rng):
-    """next_cell_state: c = f * c_prev + i * g on a random batch"""
+    """next_cell_state: the cell-state update on a random batch"""
     f, i = rng.uniform(size=(N, H)), rng.uniform(size=(N, H))
     g, c_prev = rng.uniform(-1, 1, size=(N, H)), rng.normal(size=(N, H))
     c, after, _ = student.call_with_inputs("next_cell_state", f, c_prev, i, g)

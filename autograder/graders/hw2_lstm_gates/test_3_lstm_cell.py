@@ -20,19 +20,49 @@ def close(actual, expected):
 
 
 def gate_order_diagnosis(h, c, x, h_prev, c_prev, *weights):
-    """A message naming the block order the student's (h, c) corresponds to, if any."""
-    reading = ref.wrong_gate_order(
-        lambda expected: close(h, expected[0]) and close(c, expected[1]),
-        lambda *rearranged: ref.lstm_cell_forward(x, h_prev, c_prev, *rearranged),
-        ref.LSTM_GATES, *weights,
-    )
+    """A message naming the block order the student's (h, c) corresponds to, if any.
+
+    The cell state does not involve the output gate, so when no reading explains both h and c,
+    a reading that explains c alone still names the order and says a second mistake is left in
+    the output gate or the hidden-state equation (the CS231n order plus a tanh output gate)."""
+    def reading_for(matches):
+        return ref.wrong_gate_order(
+            matches, lambda *rearranged: ref.lstm_cell_forward(x, h_prev, c_prev, *rearranged),
+            ref.LSTM_GATES, *weights,
+        )
+
+    reading = reading_for(lambda expected: close(h, expected[0]) and close(c, expected[1]))
+    second_mistake = reading is None
+    if second_mistake:
+        reading = reading_for(lambda expected: close(c, expected[1]))
     if reading is None:
         return None
     described = ORDER_NAMES.get("".join(reading), ", ".join(reading))
-    return (
+    message = (
         f"wrong gate order: your cell reads the stacked blocks as {described}, but PyTorch "
         "stacks them as i, f, g, o (input gate, forget gate, candidate memory, output gate)."
     )
+    if second_mistake:
+        message += (
+            " Read that way your cell state c is right but h is still wrong: once the order is "
+            "fixed, check the output gate (a sigmoid) and the hidden-state equation too."
+        )
+    return message
+
+
+def one_bias_diagnosis(h, c, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    """A message when the student's (h, c) is what the cell gives with one of the two biases left out."""
+    for dropped, name in ((b_hh, "bias_hh (b_hh)"), (b_ih, "bias_ih (b_ih)")):
+        if not np.any(dropped):
+            continue  # already zero: leaving it out changes nothing
+        biases = (b_ih, np.zeros_like(b_hh)) if dropped is b_hh else (np.zeros_like(b_ih), b_hh)
+        expected_h, expected_c = ref.lstm_cell_forward(x, h_prev, c_prev, W_ih, W_hh, *biases)
+        if close(h, expected_h) and close(c, expected_c):
+            return (
+                f"PyTorch keeps two bias vectors, bias_ih and bias_hh, and your cell leaves out {name}: "
+                "both are added to every gate's pre-activation."
+            )
+    return None
 
 
 def check_cell(result, expected, problem, hint):
@@ -42,7 +72,7 @@ def check_cell(result, expected, problem, hint):
     assert_array(c, "c", shape=(N, H), hint=hint)
     expected_h, expected_c = expected
     if not (close(h, expected_h) and close(c, expected_c)):
-        diagnosis = gate_order_diagnosis(h, c, *problem)
+        diagnosis = gate_order_diagnosis(h, c, *problem) or one_bias_diagnosis(h, c, *problem)
         if diagnosis:
             raise AssertionError(diagnosis)
     assert_close(c, expected_c, "c", hint=hint)
@@ -55,7 +85,8 @@ def test_matches_lstm_cell(student, rng):
     problem = cell_problem(rng)
     check_cell(
         student.lstm_cell_forward(*problem), ref.lstm_cell_forward(*problem), problem,
-        hint="Split the stacked rows into the gates i, f, g, o, then c = f * c_prev + i * g, h = o * tanh(c).",
+        hint="Split the stacked rows into the gates in the order i, f, g, o, then update the cell "
+        "state and the hidden state as in the lecture's LSTM equations.",
     )
 
 
@@ -99,7 +130,8 @@ def test_cell_state_carried(student, rng):
     problem = (x, h_prev, c_prev, *weights)
     check_cell(
         student.lstm_cell_forward(*problem), ref.lstm_cell_forward(*problem), problem,
-        hint="c = f * c_prev + i * g: the new cell state starts from the old one, scaled by the forget gate.",
+        hint="The new cell state starts from the old one, scaled by the forget gate, and adds the "
+        "candidate scaled by the input gate.",
     )
 
 

@@ -8,8 +8,8 @@ from numerical import numerical_grad
 from rnnkit_testing import assert_arrays, assert_close, assert_shape, assert_unchanged
 
 CELL_HINT = (
-    "Go back through h = o * tanh(c) first: dc_total = dc + dh * o * (1 - tanh(c)^2), then through "
-    "c = f * c_prev + i * g."
+    "Go back through the hidden-state equation first: the cell state gets gradient both from dc "
+    "and, through the output gate and tanh, from dh; then back through the cell-state update."
 )
 ORDER_HINT = (
     "The stacked rows are the gates in the order i, f, g, o: rows k*H to (k+1)*H of dW_ih, dW_hh, "
@@ -56,7 +56,7 @@ def test_input_grads(student, rng):
     args = backward_problem(rng, N=4, D=3, H=5)
     dx, dh_prev, dc_prev, *_ = student_grads(student, args)
     expected = ref.lstm_cell_grads(*args)
-    assert_close(dc_prev, expected[2], "dc_prev", hint=f"{CELL_HINT} Then dc_prev = dc_total * f. {ORDER_HINT}")
+    assert_close(dc_prev, expected[2], "dc_prev", hint=f"{CELL_HINT} The old cell state reaches the new one only through the forget gate. {ORDER_HINT}")
     assert_close(dx, expected[0], "dx", hint=f"{CELL_HINT} {ORDER_HINT} Then dx = dz @ W_ih.")
     assert_close(dh_prev, expected[1], "dh_prev", hint=f"{CELL_HINT} {ORDER_HINT} Then dh_prev = dz @ W_hh.")
 
@@ -68,7 +68,7 @@ def test_weight_grads(student, rng):
     dW_ih, dW_hh = student_grads(student, args)[3:5]
     expected = ref.lstm_cell_grads(*args)
     assert_close(dW_ih, expected[3], "dW_ih", hint=f"{ORDER_HINT} dW_ih = dz.T @ x, summed over the batch.")
-    assert_close(dW_hh, expected[4], "dW_hh", hint=f"{ORDER_HINT} dW_hh = dz.T @ h_prev (the state the step started from).")
+    assert_close(dW_hh, expected[4], "dW_hh", hint=f"{ORDER_HINT} W_hh multiplies the state the step started from; sum over the batch.")
 
 
 @pytest.mark.points(1)

@@ -3,10 +3,12 @@
 What students receive is derived, never edited by hand:
 
 * ``<module>.py``: the stub, made from ``solutions/<hw>/<module>.py`` (see ``stubs.py``);
-* ``test_public.py``: the public tests, copied from ``autograder/graders/<hw>/``, which the
-  autograder runs too;
+* ``test_public_<module>.py``: the public tests, copied from ``autograder/graders/<hw>/test_public.py``,
+  which the autograder runs too (named after the module, so that two homework folders can be
+  tested in one ``pytest`` run);
 * ``rnnkit_testing.py``: the checks and fixtures the tests use, copied from ``autograder/``;
-* ``conftest.py``: makes ``pytest`` in the folder call the student's module directly;
+* ``conftest.py``: makes ``pytest`` in the folder call the student's module directly, and
+  report the public points;
 * ``README.md``: ``solutions/<hw>/README.md`` with the points table filled in from the graders.
 
 ``--check`` compares instead of writing, so a test can fail when ``assignments/`` is stale.
@@ -16,10 +18,9 @@ import pytest
 
 from rnnkit import PACKAGE_DIR
 from rnnkit.release.stubs import make_stub
-from rnnkit.results import GradescopeResults
+from rnnkit.results import PUBLIC_TESTS, GradescopeResults
 
 POINTS_PLACEHOLDER = "<!-- POINTS TABLE -->"
-PUBLIC_TESTS = "test_public.py"
 
 CONFTEST = '''"""Lets `pytest` in this folder run the public tests against your {module}.py.
 
@@ -32,6 +33,12 @@ import importlib
 import pytest
 
 pytest_plugins = ["rnnkit_testing"]
+
+
+def pytest_configure(config):
+    from rnnkit_testing import PublicTestsReport
+
+    PublicTestsReport.register(config)
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +85,8 @@ def render(homework):
     if POINTS_PLACEHOLDER not in readme:
         raise ValueError(f"{homework.solution_dir / 'README.md'} has no {POINTS_PLACEHOLDER} line")
     return {
-        f"{homework.module}.py": make_stub(solution.read_text(), str(solution)),
-        PUBLIC_TESTS: (homework.graders_dir / PUBLIC_TESTS).read_text(),
+        f"{homework.module}.py": make_stub(solution.read_text(), str(solution), homework.given),
+        f"test_public_{homework.module}.py": (homework.graders_dir / PUBLIC_TESTS).read_text(),
         "rnnkit_testing.py": (PACKAGE_DIR.parent / "rnnkit_testing.py").read_text(),
         "conftest.py": CONFTEST.format(module=homework.module),
         "README.md": readme.replace(POINTS_PLACEHOLDER, points_table(collect_graders(homework))),

@@ -124,6 +124,21 @@ def test_gru_cell_matches_torch(student, rng):
     assert_close(h, expected, "h", hint="Rows are stacked r, z, n; torch applies r after the product with W_hn.")
 
 
+@pytest.mark.points(1)
+def test_layer_counts_match_torch_modules(student):
+    """layer_param_count: PyTorch counts match the parameters of nn.RNN, nn.LSTM, nn.GRU and nn.Linear"""
+    modules = {"simple_rnn": nn.RNN(3, 5), "lstm": nn.LSTM(3, 5), "gru": nn.GRU(3, 5), "dense": nn.Linear(3, 5)}
+    for kind, module in modules.items():
+        expected = sum(p.numel() for p in module.parameters())
+        count = student.layer_param_count(kind, 3, 5, framework="torch")
+        if count != expected:
+            raise AssertionError(
+                f"layer_param_count({kind!r}, 3, 5, framework='torch') is {count!r}, which is not the "
+                f"number of parameters of the PyTorch layer: count its input weights, recurrent "
+                "weights and biases per gate (PyTorch keeps two bias vectors)."
+            )
+
+
 @pytest.mark.points(2)
 def test_lecture_model_counts(student):
     """model_param_count: LSTM(3) + Dense(1) on 1 feature is 64 in Keras, 76 in PyTorch"""
@@ -160,4 +175,22 @@ def test_lstm_cell_backward_matches_autograd(student, rng):
     expected = (xt, ht, ct, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
 
     for grad, name, variable in zip(grads, names, expected):
-        assert_close(grad, variable.grad.numpy(), name, hint="Go back through h = o * tanh(c), then c = f * c_prev + i * g.")
+        assert_close(grad, variable.grad.numpy(), name, hint="Go back through the hidden-state equation, then through the cell-state update.")
+
+
+@pytest.mark.points(1)
+def test_concat_to_split_gives_the_same_gate(student, rng):
+    """concat_to_split: the split form computes the same gate as sigmoid(W . [h_{t-1}, x_t] + b)"""
+    x, h_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H))
+    W, b = rng.normal(size=(H, H + D)), rng.normal(size=H)
+    parts = assert_tuple(
+        student.concat_to_split(W, b, D), 4, "concat_to_split", hint="Return (W_x, b_x, W_h, b_h)."
+    )
+    W_x, b_x, W_h, b_h = (tensor(assert_array(p, name)) for p, name in zip(parts, ("W_x", "b_x", "W_h", "b_h")))
+    with torch.no_grad():
+        expected = torch.sigmoid(torch.cat([tensor(h_prev), tensor(x)], dim=1) @ tensor(W).T + tensor(b))
+        split = torch.sigmoid(tensor(x) @ W_x.T + b_x + tensor(h_prev) @ W_h.T + b_h)
+    assert_close(
+        split.numpy(), expected.numpy(), "the gate computed from your split weights",
+        hint="In [h_{t-1}, x_t] the hidden state comes first; the one bias b must be added exactly once.",
+    )

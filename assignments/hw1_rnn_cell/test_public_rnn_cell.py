@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnkit_testing import assert_array, assert_arrays, assert_close, assert_tuple
+from rnnkit_testing import assert_array, assert_arrays, assert_close, assert_tuple, assert_unchanged
 
 N, T, D, H, O = 2, 5, 3, 4, 6
 
@@ -41,6 +41,15 @@ def with_weights(module, W_xh, W_hh, b_h, suffix=""):
     return module
 
 
+BPTT_GRADS = ("dx", "dh0", "dW_xh", "dW_hh", "db_h")
+
+
+def bptt_problem(rng):
+    """x (N, T, D), h0 (N, H), doutputs (N, T, H), then W_xh, W_hh, b_h."""
+    x, h0, doutputs = rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(N, T, H))
+    return (x, h0, doutputs, *random_weights(rng))
+
+
 def torch_rnn(W_xh, W_hh, b_h):
     """torch.nn.RNN (tanh, batch_first=True) holding our weights."""
     return with_weights(nn.RNN(D, H, batch_first=True, dtype=torch.float64), W_xh, W_hh, b_h, "_l0")
@@ -61,7 +70,7 @@ def test_cell_forward_tanh(student, rng):
     assert_array(h_next, "h_next", shape=(N, H), hint="h_next has one row per example.")
     assert_close(
         h_next, expected, "h_next",
-        hint="Compute tanh(x @ W_xh.T + h_prev @ W_hh.T + b_h).",
+        hint="Follow the formula in the module docstring: both products, the bias, then the activation.",
     )
 
 
@@ -103,18 +112,16 @@ def test_cell_backward_matches_autograd(student, rng):
     for grad, name, variable in zip(grads, names, (xt, ht, Wx, Wh, b)):
         assert_close(
             grad, variable.grad.numpy(), name,
-            hint="tanh'(z) = 1 - h_next**2; then follow z = x W_xh^T + h_prev W_hh^T + b_h.",
+            hint="Back through tanh first (its derivative is 1 - tanh^2), then the chain rule "
+            "through each term of the pre-activation.",
         )
 
 
 @pytest.mark.points(2)
 def test_rnn_backward_matches_autograd(student, rng):
     """rnn_backward: full BPTT gradients match torch autograd"""
-    x, h0, doutputs = (
-        rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(N, T, H))
-    )
-    W_xh, W_hh, b_h = random_weights(rng)
-    names = ("dx", "dh0", "dW_xh", "dW_hh", "db_h")
+    x, h0, doutputs, W_xh, W_hh, b_h = bptt_problem(rng)
+    names = BPTT_GRADS
     grads = assert_arrays(
         student.rnn_backward(doutputs, x, h0, W_xh, W_hh, b_h), "rnn_backward", names
     )
@@ -130,8 +137,36 @@ def test_rnn_backward_matches_autograd(student, rng):
     for grad, name, reference in zip(grads, names, expected):
         assert_close(
             grad, reference.numpy(), name,
-            hint="Walk the steps backwards, add doutputs[:, t] to the gradient coming from "
-            "step t+1, and accumulate the weight gradients over all steps.",
+            hint="Walk the steps backwards; the gradient reaching each state is its own output's "
+            "gradient plus what the next step sends back; the weights are shared, so their gradients add up over all steps.",
+        )
+
+
+@pytest.mark.points(1)
+def test_truncated_bptt_chunk_boundaries(student, rng):
+    """rnn_backward: truncate=2 on 5 steps matches autograd with the state detached after steps 2 and 4"""
+    x, h0, doutputs, W_xh, W_hh, b_h = bptt_problem(rng)
+    names = BPTT_GRADS
+    grads = assert_arrays(
+        student.rnn_backward(doutputs, x, h0, W_xh, W_hh, b_h, truncate=2), "rnn_backward", names
+    )
+
+    cell = with_weights(nn.RNNCell(D, H, dtype=torch.float64), W_xh, W_hh, b_h)
+    xt, h0t = tensor(x, True), tensor(h0, True)
+    h, loss = h0t, 0.0
+    for t in range(T):
+        h = cell(xt[:, t], h)
+        loss = loss + (h * tensor(doutputs[:, t])).sum()
+        if (t + 1) % 2 == 0:  # a chunk ends after steps 2 and 4: no gradient flows further back
+            h = h.detach()
+    loss.backward()
+    expected = (xt.grad, h0t.grad, cell.weight_ih.grad, cell.weight_hh.grad, cell.bias_ih.grad)
+
+    for grad, name, reference in zip(grads, names, expected):
+        assert_close(
+            grad, reference.numpy(), f"{name} (truncate=2, T=5)",
+            hint="A chunk of k steps ends after steps k, 2k, ... (counted from 1); the gradient "
+            "from later steps stops at a chunk's end, the output gradients themselves do not.",
         )
 
 
@@ -158,6 +193,36 @@ def test_clip_grad_norm_matches_torch(student, rng):
         )
 
 
+def global_norm(arrays):
+    """The norm of all arrays together, computed by torch."""
+    return float(torch.linalg.vector_norm(torch.cat([tensor(a).flatten() for a in arrays])))
+
+
+@pytest.mark.points(1)
+def test_clip_grad_norm_at_exactly_max_norm(student, rng):
+    """clip_grad_norm: gradients whose global norm is exactly max_norm come back as they were"""
+    grads = [rng.normal(size=(H, D)), rng.normal(size=(H, H)), rng.normal(size=H)]
+    clipped = assert_tuple(
+        student.clip_grad_norm(grads, global_norm(grads)), len(grads), "clip_grad_norm",
+        hint="Return a list with one array per gradient.",
+    )
+    for i, (c, g) in enumerate(zip(clipped, grads)):
+        assert_close(
+            c, g, f"clipped[{i}] (norm exactly max_norm)", rtol=1e-9, atol=0.0,
+            hint="Only a global norm above max_norm is scaled down; at or below it the gradients "
+            "are returned as they are (no epsilon that shrinks them anyway).",
+        )
+
+
+@pytest.mark.points(1)
+def test_clip_grad_norm_leaves_its_inputs_unchanged(student, rng):
+    """clip_grad_norm: does not modify the gradients it is given"""
+    grads = [rng.normal(size=(H, D)), rng.normal(size=(H, H)), rng.normal(size=H)]
+    _, (grads_after, _), _ = student.call_with_inputs("clip_grad_norm", grads, 0.3 * global_norm(grads))
+    for i, (before, after) in enumerate(zip(grads, grads_after)):
+        assert_unchanged(before, after, f"grads[{i}]")
+
+
 @pytest.mark.points(1)
 def test_output_layer_matches_linear(student, rng):
     """output_layer: matches torch.nn.Linear"""
@@ -171,7 +236,7 @@ def test_output_layer_matches_linear(student, rng):
         expected = layer(tensor(h)).numpy()
 
     assert_array(y, "y", shape=(N, O), hint="y has one row of O outputs per example.")
-    assert_close(y, expected, "y", hint="Compute h @ W_hy.T + b_y.")
+    assert_close(y, expected, "y", hint="An affine map of each row of h, with PyTorch's weight layout, plus the bias.")
 
 
 @pytest.mark.points(1)
