@@ -111,3 +111,19 @@ def test_the_code_scan_finds_code():
     homework = Homework("hw1_rnn_cell")
     assert homework.code_in("Then dx = dz @ W_xh.") == ["dx=dz@W_xh"]
     assert homework.code_in("the derivative of tanh is 1 - tanh^2") == []
+
+
+def test_a_wrong_type_gets_a_type_message_not_a_value_hint(grade_source):
+    """A CS231n-style rnn_cell_forward that returns (h, cache) is told about the tuple, never to
+    check a transpose or anything else about values."""
+    source = (SOLUTIONS / "hw1_rnn_cell" / "rnn_cell.py").read_text()
+    assert source.count("        return np.tanh(z)\n") == 1
+    results = grade_source(
+        "hw1_rnn_cell", "rnn_cell",
+        source.replace("        return np.tanh(z)\n", "        return np.tanh(z), (x, h_prev, W_xh, W_hh, z)\n"),
+    )
+    cell = {name: text for name, text in failed_outputs(results).items() if name.startswith("rnn_cell_forward")}
+    assert len(cell) >= 4, cell
+    for name, text in cell.items():
+        assert "got tuple" in text and "not a tuple" in text, (name, text)
+        assert not any(word in text for word in ("transpose", "bias", "activation")), (name, text)

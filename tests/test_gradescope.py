@@ -87,7 +87,7 @@ def test_autograder_test_grades_like_rnnkit_grade(hw1_zip, tmp_path):
         bundle.write(SOLUTIONS / HW / "rnn_cell.py", "hw1/rnn_cell.py")
     proc = rnnkit("autograder-test", str(hw1_zip), str(archive))
     assert "Total: 69 / 69" in proc.stdout, proc.stdout
-    again = rnnkit("autograder-test", str(hw1_zip), str(archive), "--keep", str(tmp_path / "kept-66"))
+    again = rnnkit("autograder-test", str(hw1_zip), str(archive), "--keep", str(tmp_path / "kept-69"))
     assert again.returncode == 2 and "already exists" in again.stdout
 
 

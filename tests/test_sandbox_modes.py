@@ -22,7 +22,7 @@ def test_the_kit_refuses_to_grade_where_the_graders_are_readable(mode):
     proc, results = run_grade(HW, REFERENCE, folder / "out", prefix=grader_modes.prefix(mode))
     assert proc.returncode == 2, proc.stdout + proc.stderr  # the kit's failure, not the student's
     jsonschema.validate(results, SCHEMA)
-    assert total(results)[0] == 0 and len(results["tests"]) == 54
+    assert total(results)[0] == 0 and len(results["tests"]) == 57
     assert "refusing to grade" in proc.stdout and "--allow-unsafe" in proc.stdout
     assert "autograder/graders" in proc.stdout  # names what it could read
     assert "your instructor has been told" in results["output"]

@@ -183,11 +183,14 @@ def assert_arrays(value, function, names):
 
 
 def assert_array(value, name, *, shape=None, hint=""):
-    """``value`` is a numpy array of real numbers (and of ``shape``, when given)."""
+    """``value`` is a numpy array of real numbers (and of ``shape``, when given). ``hint`` is a
+    shape hint: a wrong type gets a message about types only."""
     if not isinstance(value, np.ndarray):
-        raise AssertionError(
-            f"{name} should be a numpy array, got {_type_name(value)}. {hint}".strip()
+        advice = (
+            " Return the array itself, not a tuple or list (no cache or extra values)."
+            if isinstance(value, (tuple, list)) else ""
         )
+        raise AssertionError(f"{name} should be a numpy array, got {_type_name(value)}.{advice}")
     if value.dtype.kind not in "fiub":
         raise AssertionError(f"{name} should hold real numbers, got dtype {value.dtype}.")
     if shape is not None:
@@ -219,7 +222,9 @@ def assert_close(actual, expected, name, hint="", rtol=1e-6, atol=1e-8):
     On failure the message says how many entries differ, not what they should be.
     """
     expected = np.asarray(expected)
-    assert_array(actual, name, shape=expected.shape, hint=hint)
+    # ``hint`` explains wrong values (NaN and infinity included); a wrong type or shape gets its
+    # own message.
+    assert_array(actual, name, shape=expected.shape)
     assert_finite(actual, name, hint=hint)
     wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
     if wrong.any():

@@ -17,8 +17,11 @@ DESCRIPTION = (
     "Grade RNN homework submissions in a sandbox, and build what students and Gradescope receive."
 )
 EXAMPLES = """examples:
+  rnnkit demo                                        release, zips and a sample class graded
   rnnkit list                                        the homeworks, their tests and points
   rnnkit grade hw1_rnn_cell rnn_cell.py --out out/   grade one submission (.py, folder or .zip)
+  rnnkit grade-export hw1_rnn_cell export.zip --out grades/
+                                                     grade a whole class from Gradescope's export
   rnnkit release                                     regenerate assignments/ from solutions/
   rnnkit autograder hw1_rnn_cell --out hw1.zip       the Gradescope autograder zip
   rnnkit autograder-test hw1.zip rnn_cell.py         try that zip locally, as Gradescope would
@@ -85,6 +88,33 @@ def _grade(args, console):
     _print_summary(console, homework.title, outcome.results, outcome.kit_errors)
     console.print(f"results: {escape(os.path.join(args.out, 'results.json'))}")
     return 0 if outcome.kit_ok else EXIT_KIT_FAILED
+
+
+def _grade_export(args, console):
+    from rnnkit.batch import NotAnExport, grade_export
+
+    homework = homeworks.load(args.homework)
+    try:
+        summary = grade_export(homework, args.export, args.out, workers=args.workers, budget_seconds=args.time_budget)
+    except NotAnExport as error:
+        console.print(f"rnnkit grade-export: {escape(str(error))}")
+        return EXIT_KIT_FAILED
+    _print_export_summary(console, summary)
+    return EXIT_KIT_FAILED if summary.kit_problems else 0
+
+
+def _print_export_summary(console, summary):
+    console.print(f"graded {summary.graded} submissions, {summary.not_graded} not graded (reasons in report.html)")
+    for problem in summary.kit_problems:
+        console.print(f"[bold yellow]kit error:[/] {escape(problem)}", highlight=False)
+    for name in ("grades.csv", "regrade.csv", "report.html"):
+        console.print(f"  {escape(str(summary.out_dir / name))}")
+
+
+def _demo(args, console):
+    from rnnkit.demo import run_demo
+
+    return run_demo(console, args.out, workers=args.workers)
 
 
 def _release(args, console):
@@ -202,6 +232,25 @@ def build_parser():
     )
     grade.add_argument("--metadata", help="Gradescope's submission_metadata.json, recorded in extra_data")
     grade.set_defaults(run=_grade)
+
+    export = commands.add_parser(
+        "grade-export", help="grade a Gradescope 'Export Submissions' download (.zip or folder)"
+    )
+    export.add_argument("homework", help="homework id, e.g. hw1_rnn_cell")
+    export.add_argument("export", help="the export's .zip, or the folder it unpacks to")
+    export.add_argument("--out", required=True, help="folder for results, grades.csv, regrade.csv, report.html")
+    export.add_argument("--workers", type=int, help="grading processes (default: one per core)")
+    export.add_argument(
+        "--time-budget", type=float, metavar="SECONDS", help="per-submission budget (default: the homework's)"
+    )
+    export.set_defaults(run=_grade_export)
+
+    demo = commands.add_parser(
+        "demo", help="build the release and zips, then grade the bundled sample class of every homework"
+    )
+    demo.add_argument("--out", default="out/demo", help="folder for everything the demo writes")
+    demo.add_argument("--workers", type=int, help="grading processes (default: one per core)")
+    demo.set_defaults(run=_demo)
 
     listing = commands.add_parser("list", help="the homeworks, with their tests and points")
     listing.set_defaults(run=_list)

@@ -218,7 +218,11 @@ def test_clip_grad_norm_at_exactly_max_norm(student, rng):
 def test_clip_grad_norm_leaves_its_inputs_unchanged(student, rng):
     """clip_grad_norm: does not modify the gradients it is given"""
     grads = [rng.normal(size=(H, D)), rng.normal(size=(H, H)), rng.normal(size=H)]
-    _, (grads_after, _), _ = student.call_with_inputs("clip_grad_norm", grads, 0.3 * global_norm(grads))
+    result, (grads_after, _), _ = student.call_with_inputs("clip_grad_norm", grads, 0.3 * global_norm(grads))
+    # a function that returns nothing useful must not earn this point
+    clipped = assert_tuple(result, len(grads), "clip_grad_norm", hint="Return a list with one array per gradient.")
+    for i, (c, g) in enumerate(zip(clipped, grads)):
+        assert_array(c, f"clipped[{i}]", shape=g.shape)
     for i, (before, after) in enumerate(zip(grads, grads_after)):
         assert_unchanged(before, after, f"grads[{i}]")
 

@@ -49,22 +49,32 @@ class EnginePlugin:
         config.option.tbstyle = "native"
 
 
-def run_graders(graders_dir, *extra_args, plugins=()):
+def run_graders(graders_dir, *extra_args, plugins=(), keep_modules=False):
     """pytest.main on one homework's graders, leaving no trace in this process.
 
     Every homework has a test_public.py and a reference module on sys.path; without the clean-up,
-    a second run in the same process (all homeworks in `rnnkit release`, a batch of submissions)
-    would find the first run's modules and refuse to collect ("import file mismatch").
+    a second run in the same process (all homeworks in `rnnkit release`) would find the first
+    run's modules and refuse to collect ("import file mismatch"). A process that grades only one
+    homework (a batch's grading process) keeps them: the same files are found again, and their
+    imports are paid once.
     """
     saved_path, saved_modules = list(sys.path), set(sys.modules)
     try:
         return pytest.main([*PYTEST_ARGS, *extra_args, str(graders_dir)], plugins=list(plugins))
     finally:
         sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules:
+        for name in set(sys.modules) - saved_modules if not keep_modules else ():
             module_file = getattr(sys.modules[name], "__file__", None) or ""
             if module_file.startswith(str(GRADERS_ROOT)):
                 del sys.modules[name]
+
+
+def warm_up(homework):
+    """Pay the imports once in a process that will grade many submissions: torch, and everything
+    collecting the graders imports (kept, since the same graders run again)."""
+    import torch  # noqa: F401 - the graders' references use it
+
+    run_graders(homework.graders_dir, "--collect-only", keep_modules=True)
 
 
 @dataclass
@@ -91,7 +101,7 @@ def submission_record(metadata_file):
 
 
 def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, budget_seconds=None,
-          metadata=None):
+          metadata=None, keep_grader_modules=False):
     """Grade ``submission`` for ``homework``; write ``out_dir/results.json``; return an Outcome.
 
     ``allow_unsafe`` grades even where the sandbox could read the graders (never on Gradescope);
@@ -128,7 +138,10 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 notes = f"Your submission could not be graded: {problem}"
                 student = SandboxStudent.failed(notes)
             try:
-                exit_code = run_graders(homework.graders_dir, plugins=[collector, EnginePlugin(student)])
+                exit_code = run_graders(
+                    homework.graders_dir, plugins=[collector, EnginePlugin(student)],
+                    keep_modules=keep_grader_modules,
+                )
             finally:
                 layers = student.layers
                 student.close()

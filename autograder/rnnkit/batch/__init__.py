@@ -1,0 +1,147 @@
+"""``rnnkit grade-export``: grade every submission of a Gradescope "Export Submissions" download.
+
+    DIR/submissions/<id>/results.json   one per submission, written atomically as each finishes
+    DIR/grades.csv                      one row per submitter: SID, email, name, scores per test
+    DIR/regrade.csv                     the submissions whose score changed from the export's
+    DIR/report.html                     figures and tables of what the class got right and wrong
+
+Resumable: a submission whose results.json is already there is not graded again, so a run that was
+killed (kill -9 included) and started again grades only what is missing; the CSV files and the
+report are rebuilt from all results at the end and come out the same as after one uninterrupted run.
+"""
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnnkit.batch.export import NotAnExport, read_export
+from rnnkit.batch.gradebook import grades_csv, regrade_csv
+from rnnkit.batch.pool import GradingPool, Task
+from rnnkit.results import write_json_atomically
+
+__all__ = ["NotAnExport", "grade_export"]
+
+NOT_GRADABLE = "Your submission could not be graded"
+SLACK_SECONDS = 120  # beyond a submission's time budget before its grading process counts as stuck
+
+
+@dataclass
+class Summary:
+    graded: int
+    not_graded: int
+    kit_problems: list
+    out_dir: Path
+
+
+def _results_path(out_dir, submission):
+    return out_dir / "submissions" / submission.id / "results.json"
+
+
+def _finished(path, homework_id):
+    """The results.json a previous run left, if it is complete and for this homework."""
+    try:
+        results = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(results, dict) or results.get("extra_data", {}).get("homework") != homework_id:
+        return None
+    return results
+
+
+def _status(submission, results):
+    if submission.problem:
+        return f"not graded: {submission.problem}"
+    if results is None:
+        return "not graded: no results"
+    output = results.get("output", "")
+    if output.startswith(NOT_GRADABLE):
+        return "not graded: " + output.split(":", 1)[1].strip().splitlines()[0]
+    return "graded"
+
+
+class _Progress:
+    """A progress bar on a terminal, plain lines otherwise (CI logs, pipes)."""
+
+    def __init__(self, total, already):
+        self.total, self.done = total, already
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("grading", total=total, completed=already)
+        elif already:
+            print(f"resuming: {already} of {total} submissions already graded", flush=True)
+
+    def advance(self, label):
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=label)
+        else:
+            print(f"[{self.done}/{self.total}] {label}", flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
+    """Grade what is not graded yet, then write grades.csv, regrade.csv and report.html."""
+    from rnnkit.batch.report import render
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    unpacked = out_dir / ".export"
+    if Path(export).is_file():
+        shutil.rmtree(unpacked, ignore_errors=True)
+        unpacked.mkdir()
+    submissions = read_export(export, unpacked)
+    if not submissions:
+        raise NotAnExport(f"{export}: the export holds no submissions")
+    results, todo = {}, []
+    for submission in submissions:
+        if submission.problem:
+            continue
+        done = _finished(_results_path(out_dir, submission), homework.id)
+        if done is not None:
+            results[submission.id] = done
+        else:
+            todo.append(submission)
+    gradable = sum(1 for s in submissions if not s.problem)
+    progress = _Progress(gradable, gradable - len(todo))
+    kit_problems = []
+    budget = budget_seconds or homework.limits.budget_seconds
+    pool = GradingPool(
+        homework.id, workers or os.cpu_count() or 1, task_seconds=budget + SLACK_SECONDS,
+        grade_options={"budget_seconds": budget_seconds},
+    )
+    by_id = {s.id: s for s in todo}
+    tasks = [Task(s.id, str(s.folder), str(_results_path(out_dir, s).parent)) for s in todo]
+    try:
+        for done in pool.run(tasks):
+            path = _results_path(out_dir, by_id[done.key])
+            if not done.ok:  # the grading process itself failed twice: still leave a valid file
+                write_json_atomically(path, {
+                    "score": 0.0, "output": "The autograder itself hit a problem; your instructor has been told.",
+                    "extra_data": {"homework": homework.id, "kit_error": done.detail},
+                })
+            if done.detail:
+                kit_problems.append(f"{done.key}: {done.detail}")
+            results[done.key] = _finished(path, homework.id)
+            progress.advance(done.key)
+    finally:
+        progress.close()
+    rows = []
+    for submission in submissions:
+        graded = results.get(submission.id)
+        rows.append((submission, graded, _status(submission, graded)))
+    (out_dir / "grades.csv").write_text(grades_csv(rows))
+    (out_dir / "regrade.csv").write_text(regrade_csv(rows))
+    (out_dir / "report.html").write_text(render(f"{homework.title}: {len(rows)} submissions", rows))
+    graded_count = sum(1 for _, _, status in rows if status == "graded")
+    return Summary(graded_count, len(rows) - graded_count, kit_problems, out_dir)

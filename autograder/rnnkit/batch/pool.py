@@ -1,0 +1,149 @@
+"""Grading processes that import torch and the graders once, then grade one submission after another.
+
+Starting Python and importing torch is most of what grading one submission costs, so a batch keeps
+a few grading processes warm. Each still gives every submission a sandbox of its own: a fresh
+worker process with its own limits, uid and time budget, started by ``rnnkit.grade.grade`` exactly
+as for a single submission. Nothing of a submission lives on in the grading process: student code
+never runs there, and only plain data comes back from the sandbox.
+
+The supervisor (this module's ``GradingPool``) is a child subreaper. When a grading process dies
+or overruns (it should not: a sandbox failure is the submission's own, but a batch must survive
+a kit bug too), it is killed, the sandboxes it leaves behind are reparented here and killed, and the
+submission is retried once in a fresh process before it is recorded as not graded.
+"""
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+
+from rnnkit.sandbox import PR_SET_CHILD_SUBREAPER, kill_leftovers
+
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+@dataclass
+class Task:
+    key: str  # the submission's id
+    submission: str  # its folder
+    out_dir: str  # where results.json goes
+    metadata: str | None = None
+
+
+@dataclass
+class Done:
+    key: str
+    ok: bool  # graded (results.json written by the grader) or not
+    detail: str = ""  # why not, when not
+
+
+def _serve(connection, homework_id, grade_options):
+    """A grading process: warm up once, then grade each task sent until the pipe closes."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the supervisor
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
+    from rnnkit import homeworks
+    from rnnkit.grade import grade, warm_up
+
+    homework = homeworks.load(homework_id)
+    warm_up(homework)
+    connection.send("ready")
+    while True:
+        try:
+            task = connection.recv()
+        except EOFError:
+            return
+        try:
+            outcome = grade(
+                homework, task.submission, task.out_dir, metadata=task.metadata,
+                keep_grader_modules=True, **grade_options,
+            )
+            detail = "" if outcome.kit_ok else "; ".join(e.splitlines()[0] for e in outcome.kit_errors)[:500]
+            connection.send(Done(task.key, True, detail))
+        except Exception as error:  # noqa: BLE001 - reported for this submission only
+            connection.send(Done(task.key, False, f"{type(error).__name__}: {error}"[:500]))
+
+
+class _Process:
+    def __init__(self, context, homework_id, grade_options):
+        self.connection, child_end = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child_end, homework_id, grade_options), daemon=True
+        )
+        self.process.start()
+        child_end.close()
+        self.ready = False
+        self.task = None
+        self.deadline = None
+
+    def kill(self):
+        if self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.join()
+        self.connection.close()
+
+
+class GradingPool:
+    """Grade tasks on ``workers`` warm grading processes; ``run`` yields a Done for each task."""
+
+    def __init__(self, homework_id, workers, task_seconds, grade_options=None, retries=1):
+        self.homework_id = homework_id
+        self.workers = max(1, workers)
+        self.task_seconds = task_seconds  # beyond the sandbox's own budget: the grading process is stuck
+        self.grade_options = dict(grade_options or {})
+        self.retries = retries
+        self.context = multiprocessing.get_context("spawn")  # a clean interpreter, no inherited state
+
+    def run(self, tasks):
+        _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        pending = list(reversed(tasks))
+        attempts = {}
+        processes = [self._start() for _ in range(min(self.workers, len(tasks)))]
+        try:
+            while pending or any(p.task for p in processes):
+                for p in processes:
+                    if p.ready and p.task is None and pending:
+                        p.task = pending.pop()
+                        p.deadline = time.monotonic() + self.task_seconds
+                        p.connection.send(p.task)
+                readable = wait([p.connection for p in processes], timeout=1.0)
+                for index, p in enumerate(processes):
+                    failure = None
+                    if p.connection in readable:
+                        try:
+                            message = p.connection.recv()
+                        except (EOFError, OSError):
+                            failure = "the grading process died"
+                        else:
+                            if message == "ready":
+                                p.ready = True
+                            else:
+                                p.task = None
+                                yield message
+                    elif p.task is not None and time.monotonic() > p.deadline:
+                        failure = f"grading took longer than {self.task_seconds:.0f} s"
+                    elif not p.process.is_alive():
+                        failure = "the grading process died"
+                    if failure is None:
+                        continue
+                    task = p.task
+                    p.kill()
+                    kill_leftovers(keep={q.process.pid for q in processes if q is not p})
+                    processes[index] = self._start()
+                    if task is None:
+                        continue
+                    attempts[task.key] = attempts.get(task.key, 0) + 1
+                    if attempts[task.key] <= self.retries:
+                        pending.append(task)
+                    else:
+                        yield Done(task.key, False, failure)
+        finally:
+            for p in processes:
+                p.kill()
+            kill_leftovers()
+
+    def _start(self):
+        return _Process(self.context, self.homework_id, self.grade_options)

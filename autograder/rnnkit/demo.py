@@ -1,0 +1,69 @@
+"""``rnnkit demo``: what an instructor does over a term, on the bundled sample class.
+
+1. the student release (``assignments/``, regenerated from ``solutions/`` and the graders);
+2. each homework's Gradescope autograder zip;
+3. each homework's sample class (``samples/sample_class/<hw>/``, a Gradescope export of the
+   reference, the stub and realistic wrong and broken submissions) graded through the same path as
+   ``rnnkit grade-export``, with the gradebook printed and the report's location.
+"""
+
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from rnnkit import KIT_ROOT, homeworks
+
+SAMPLES = KIT_ROOT / "samples" / "sample_class"
+
+
+def _gradebook_table(homework, csv_text):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    table = Table(title=f"{homework.title}: grades.csv", title_justify="left")
+    for column in ("SID", "Name", "Submission", "Score", "Status"):
+        table.add_column(column, overflow="fold")
+    header = rows[0]
+    index = {name: header.index(name) for name in ("SID", "Name", "Submission ID", "Score", "Max Points", "Status")}
+    for row in rows[1:]:
+        score = f"{row[index['Score']]} / {row[index['Max Points']]}" if row[index["Score"]] else "-"
+        table.add_row(*(escape(row[index[k]]) for k in ("SID", "Name", "Submission ID")), score, escape(row[index["Status"]]))
+    return table
+
+
+def run_demo(console, out, workers=None):
+    from rnnkit import gradescope
+    from rnnkit.batch import grade_export
+    from rnnkit.release import release
+
+    out = Path(out)
+    every = [homeworks.load(i) for i in homeworks.homework_ids()]
+    written = release(every)
+    console.print(f"1. student release: {len(written)} files written under assignments/ "
+                  f"({'regenerated' if written else 'already up to date'})")
+    console.print("2. Gradescope autograder zips:")
+    for homework in every:
+        target = out / "autograder" / f"{homework.id}.zip"
+        try:
+            files = gradescope.build(homework, target)
+            console.print(f"   {escape(str(target))} ({len(files)} files, from git HEAD)")
+        except gradescope.BuildError as error:  # not a git checkout: the rest of the demo still runs
+            console.print(f"   {homework.id}: not built ({escape(str(error))})")
+    console.print("3. the sample class of each homework, graded as `rnnkit grade-export` does:")
+    failed = False
+    for homework in every:
+        export = SAMPLES / homework.id
+        if not export.is_dir():
+            console.print(f"   {homework.id}: no sample class bundled")
+            continue
+        summary = grade_export(homework, export, out / homework.id, workers=workers)
+        console.print(_gradebook_table(homework, (summary.out_dir / "grades.csv").read_text()))
+        console.print(f"   report: {escape(str((summary.out_dir / 'report.html').resolve()))}")
+        regrades = (summary.out_dir / "regrade.csv").read_text().count("\n") - 1
+        console.print(f"   regrade.csv: {regrades} submissions whose score differs from the export's")
+        for problem in summary.kit_problems:
+            failed = True
+            console.print(f"[bold yellow]kit error:[/] {escape(problem)}", highlight=False)
+    return 2 if failed else 0

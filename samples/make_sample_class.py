@@ -1,0 +1,143 @@
+"""Write the sample class that `rnnkit demo` grades: one Gradescope export per homework.
+
+    .venv/bin/python samples/make_sample_class.py
+
+Each export holds the reference, the stub, realistic wrong submissions (edits of the reference a
+student could make) and broken ones (a syntax error, a hang, a submission that tries to kill the
+grader, an empty folder, the wrong file, a record without a folder...), with the metadata
+Gradescope writes: Ruby-style keys, timestamps, group submissions, names with commas, quotes and
+non-ASCII letters. The recorded `:score:` is what the current graders give, except where a
+submission's entry says the score was recorded by an older grader (so regrade.csv lists it).
+Run it again after changing a solution or a grader; tests/test_batch.py checks it is current.
+"""
+
+import datetime
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "samples" / "sample_class"
+
+PEOPLE = [
+    ("Ada Lovelace", "1001"), ("O'Brien, Seán", "1002"), ('Zoë "Z" Müller', "1003"), ("李雷", "1004"),
+    ("Grace Hopper", "1005"), ("Alan Turing", "1006"), ("Katherine Johnson", "1007"),
+    ("Edsger Dijkstra", "1008"), ("Barbara Liskov", "1009"), ("Donald Knuth", "1010"),
+    ("Frances Allen", "1011"), ("Tony Hoare", "1012"), ("Radia Perlman", "1013"),
+    ("John Backus", "1014"), ("Margaret Hamilton", "1015"), ("Ken Thompson", "1016"),
+]
+
+# (label, how the submission is made, recorded-score offset: a nonzero offset means the export's
+# score came from an older grader and regrade.csv must list it)
+HW1 = [
+    ("reference", ("solution",), 0),
+    ("stub", ("stub",), 0),
+    ("missing transpose", ("edit", "h_prev @ W_hh.T + b_h", "h_prev @ W_hh + b_h"), 0),
+    ("truncation off by one", ("edit", "(t + 1) % truncate == 0", "t % truncate == 0"), 5),
+    ("clipping in place", ("edit", "    return [g * scale for g in grads]\n",
+                           "    for g in grads:\n        g *= scale\n    return grads\n"), 0),
+    ("bias gradient as a mean", ("edit", "db_h = dz.sum(axis=0)", "db_h = dz.mean(axis=0)"), 0),
+    ("syntax error", ("append", "\ndef unfinished(x:\n    return x\n"), 0),
+    ("torch in a numpy homework", ("edit", "def rnn_cell_backward(dh_next, x, h_prev, W_xh, W_hh, b_h):",
+                                   "import torch\n\n\ndef rnn_cell_backward(dh_next, x, h_prev, W_xh, W_hh, b_h):\n"
+                                   "    torch.zeros(1)"), 0),
+    ("hangs in gradient norms", ("edit", "def gradient_norms_through_time(dh_last, x, h0, W_xh, W_hh, b_h, activation=\"tanh\"):",
+                                 "def gradient_norms_through_time(dh_last, x, h0, W_xh, W_hh, b_h, activation=\"tanh\"):\n"
+                                 "    while True:\n        pass"), 0),
+    ("tries to kill the grader", ("append", "\nimport os, signal\nfor _target in (os.getppid(), -1):\n"
+                                  "    try:\n        os.kill(_target, signal.SIGKILL)\n    except OSError:\n        pass\n"), 0),
+    ("renamed file", ("solution", "my_rnn.py"), 0),
+    ("group of two", ("solution",), 0),
+    ("empty folder", ("empty",), None),
+    ("wrong file", ("file", "notes.txt", "I could not get it to work.\n"), None),
+    ("record without a folder", ("no folder",), None),
+    ("folder without a record", ("no record",), None),
+]
+HW2 = [
+    ("reference", ("solution",), 0),
+    ("stub", ("stub",), 0),
+    ("CS231n gate order", ("edit", "    W_ii, W_if, W_ig, W_io = _split_rows(W_ih, 4)\n    W_hi, W_hf, W_hg, W_ho = _split_rows(W_hh, 4)\n"
+                           "    b_ii, b_if, b_ig, b_io = _split_rows(b_ih, 4)\n    b_hi, b_hf, b_hg, b_ho = _split_rows(b_hh, 4)\n",
+                           "    W_ii, W_if, W_io, W_ig = _split_rows(W_ih, 4)\n    W_hi, W_hf, W_ho, W_hg = _split_rows(W_hh, 4)\n"
+                           "    b_ii, b_if, b_io, b_ig = _split_rows(b_ih, 4)\n    b_hi, b_hf, b_ho, b_hg = _split_rows(b_hh, 4)\n"), 0),
+    ("hidden state as a sum", ("edit", "    return o * np.tanh(c)\n", "    return o + np.tanh(c)\n"), -4),
+    ("cell state without the input gate", ("edit", "    return f * c_prev + i * g\n", "    return f * c_prev + g\n"), 0),
+    ("syntax error", ("append", "\nclass Broken(\n"), 0),
+    ("group of two", ("solution",), 0),
+    ("empty folder", ("empty",), None),
+]
+MODULES = {"hw1_rnn_cell": ("rnn_cell", HW1), "hw2_lstm_gates": ("lstm_gates", HW2)}
+
+
+def source_of(kind, module, homework):
+    solution = (ROOT / "solutions" / homework / f"{module}.py").read_text()
+    if kind[0] in ("solution", "no record"):
+        return solution
+    if kind[0] == "stub":
+        return (ROOT / "assignments" / homework / f"{module}.py").read_text()
+    if kind[0] == "edit":
+        assert solution.count(kind[1]) == 1, kind[1]
+        return solution.replace(kind[1], kind[2])
+    if kind[0] == "append":
+        return solution + kind[1]
+    return None
+
+
+def score(homework, folder):
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([sys.executable, "-m", "rnnkit", "grade", homework, str(folder), "--out", out],
+                       capture_output=True, check=False, timeout=600)
+        results = json.loads((Path(out) / "results.json").read_text())
+    return sum(t["score"] for t in results.get("tests", []))
+
+
+def build(homework, module, entries, first_id):
+    root = OUT / homework
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    metadata = {}
+    created = datetime.datetime(2026, 10, 30, 21, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=-7)))
+    for index, (label, kind, offset) in enumerate(entries):
+        submission_id = f"submission_{first_id + index}"
+        folder = root / submission_id
+        people = [PEOPLE[index % len(PEOPLE)]] + ([PEOPLE[(index + 1) % len(PEOPLE)]] if label == "group of two" else [])
+        record = {
+            ":submitters:": [
+                {":name:": name, ":sid:": sid, ":email:": f"s{sid}@example.edu"} for name, sid in people
+            ],
+            ":created_at:": created + datetime.timedelta(minutes=7 * index),
+        }
+        if kind[0] != "no folder":
+            folder.mkdir()
+            text = source_of(kind, module, homework)
+            if text is not None:
+                name = kind[1] if kind[0] == "solution" and len(kind) > 1 else f"{module}.py"
+                (folder / name).write_text(text)
+            elif kind[0] == "file":
+                (folder / kind[1]).write_text(kind[2])
+            elif kind[0] == "empty":  # git keeps no empty folder; the export reader ignores dotfiles
+                (folder / ".gitkeep").write_text("")
+        if offset is not None:
+            record[":score:"] = float(score(homework, folder) + offset)
+        if kind[0] != "no record":
+            metadata[submission_id] = record
+        print(f"{homework} {submission_id}: {label}", flush=True)
+    text = yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True, default_flow_style=False)
+    # Ruby writes its symbol keys bare (:name:), which PyYAML would quote.
+    text = re.sub(r"'(:\w+:)':", r"\1", text)
+    (root / "submission_metadata.yml").write_text("---\n" + text)
+
+
+def main():
+    for number, (homework, (module, entries)) in enumerate(MODULES.items(), start=1):
+        build(homework, module, entries, first_id=1000 * number + 100)
+
+
+if __name__ == "__main__":
+    main()
