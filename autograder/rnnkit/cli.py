@@ -286,7 +286,7 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # a one-line error stays one line
     try:
         return args.run(args, console)
     except homeworks.UnknownHomework as error:

@@ -111,6 +111,16 @@ def _around(path, hidden, split=None):
     return around
 
 
+@functools.lru_cache(maxsize=8)
+def _read_only_paths(roots, hidden):
+    """SandboxSpec.read_only_paths for these package roots and the hidden folders among them."""
+    keep, split = set(), []
+    for folder in roots:
+        keep.update(_around(folder, hidden, split))
+    system = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
+    return system + sorted(keep - set(system)), sorted(set(split))
+
+
 # Without RNNKIT_SANDBOX_USER, each grading process runs its sandboxes as a uid of its own, outside
 # the usual account ranges: sandboxes graded side by side (a batch, parallel tests) can then neither
 # signal each other nor share a process limit, and each one's files are its own to count and remove.
@@ -225,11 +235,11 @@ class SandboxSpec:
         # directory) could be anything, such as the checkout itself.
         python_dirs.update([*package_dirs(), site.getusersitepackages()])
         hidden = [os.path.realpath(h) for h in self.hidden] + list(self.package_walls()[0])
-        keep, split = set(), []
-        for folder in {os.path.realpath(p) for p in python_dirs if os.path.isdir(p)}:
-            keep.update(_around(folder, hidden, split))
-        system = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
-        return system + sorted(keep - set(system)), sorted(set(split))
+        roots = tuple(sorted({os.path.realpath(p) for p in python_dirs if os.path.isdir(p)}))
+        # Only hidden folders inside or around those roots change the answer (a results folder
+        # elsewhere does not): a process that grades many submissions walks the tree once.
+        relevant = tuple(sorted({h for h in hidden for r in roots if _inside(h, r) or _inside(r, h)}))
+        return _read_only_paths(roots, relevant)
 
     def package_walls(self):
         """(package entries the sandbox may not read, module names it may not import)."""

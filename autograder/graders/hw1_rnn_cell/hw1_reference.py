@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from memo import memoized
+
 
 DTYPE = torch.float64
 
@@ -76,6 +78,7 @@ def rnn_cell(W_xh, W_hh, b_h, activation="tanh"):
     return cell, [cell.weight_ih, cell.weight_hh, cell.bias_ih]
 
 
+@memoized
 def cell_forward(x, h_prev, W_xh, W_hh, b_h, activation="tanh"):
     """One step: h_next (N, H)."""
     cell, _ = rnn_cell(W_xh, W_hh, b_h, activation)
@@ -99,6 +102,7 @@ def _torch_rnn_forward(x, h0, W_xh, W_hh, b_h, activation):
     return outputs, h_n[0]
 
 
+@memoized
 def sequence_forward(x, h0, W_xh, W_hh, b_h, activation="tanh"):
     """torch.nn.RNN(batch_first=True): (outputs (N, T, H), h_last (N, H))."""
     with torch.no_grad():
@@ -106,6 +110,7 @@ def sequence_forward(x, h0, W_xh, W_hh, b_h, activation="tanh"):
     return _np(outputs), _np(h_last)
 
 
+@memoized
 def linear(h, W_hy, b_y):
     """nn.Linear with weight W_hy (O, H) and bias b_y (O,)."""
     O, H = np.shape(W_hy)
@@ -119,6 +124,7 @@ def linear(h, W_hy, b_y):
 # ---------------------------------------------------------------- gradients by autograd
 
 
+@memoized
 def cell_grads(dh_next, x, h_prev, W_xh, W_hh, b_h):
     """Autograd through nn.RNNCell (tanh): (dx, dh_prev, dW_xh, dW_hh, db_h)."""
     cell, params = rnn_cell(W_xh, W_hh, b_h, "tanh")
@@ -127,6 +133,7 @@ def cell_grads(dh_next, x, h_prev, W_xh, W_hh, b_h):
     return tuple(_np(v.grad) for v in (xt, ht, *params))
 
 
+@memoized
 def bptt_grads(doutputs, x, h0, W_xh, W_hh, b_h, truncate=None):
     """Autograd of sum(doutputs * outputs): (dx, dh0, dW_xh, dW_hh, db_h).
 
@@ -152,6 +159,7 @@ def bptt_grads(doutputs, x, h0, W_xh, W_hh, b_h, truncate=None):
     return tuple(_np(v.grad) for v in (xt, h0t, *params))
 
 
+@memoized
 def state_grad_norms(dh_last, x, h0, W_xh, W_hh, b_h, activation="tanh"):
     """Autograd of sum(dh_last * h_T): norms of the gradient at h_T, h_{T-1}, ..., h_0."""
     cell, _ = rnn_cell(W_xh, W_hh, b_h, activation)
@@ -165,6 +173,7 @@ def state_grad_norms(dh_last, x, h0, W_xh, W_hh, b_h, activation="tanh"):
     return np.array([float(torch.linalg.norm(s.grad)) for s in reversed(states)])
 
 
+@memoized
 def clip(grads, max_norm):
     """torch.nn.utils.clip_grad_norm_ applied to copies of `grads`: the clipped list."""
     params = []

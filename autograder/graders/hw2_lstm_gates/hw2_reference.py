@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from memo import memoized
+
 
 DTYPE = torch.float64
 LSTM_GATES = ("i", "f", "g", "o")  # torch's row order in the stacked weights
@@ -112,11 +114,13 @@ def wrong_gate_order(matches, cell, torch_order, W_ih, W_hh, b_ih, b_hh):
 
 
 
+@memoized
 def sigmoid(z):
     with torch.no_grad():
         return _np(torch.sigmoid(_t(z)))
 
 
+@memoized
 def gate(x, h_prev, W_x, b_x, W_h, b_h, activation):
     """activation(x W_x^T + b_x + h_prev W_h^T + b_h) with torch ops: one gate of the split form."""
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]
@@ -137,6 +141,7 @@ def lstm_cell(W_ih, W_hh, b_ih, b_hh):
     return _load(nn.LSTMCell(D, H4 // 4, dtype=DTYPE), "", W_ih, W_hh, b_ih, b_hh)
 
 
+@memoized
 def lstm_cell_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     """(h, c) from torch.nn.LSTMCell."""
     with torch.no_grad():
@@ -144,6 +149,7 @@ def lstm_cell_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     return _np(h), _np(c)
 
 
+@memoized
 def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     """(outputs, (h_T, c_T)) from torch.nn.LSTM(batch_first=True)."""
     H4, D = np.shape(W_ih)
@@ -153,6 +159,7 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     return _np(outputs), (_np(h_n[0]), _np(c_n[0]))
 
 
+@memoized
 def gru_cell_forward(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
     """torch.nn.GRUCell (reset_after=True), or the slides' GRU written with torch ops."""
     H3, D = np.shape(W_ih)
@@ -167,6 +174,7 @@ def gru_cell_forward(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
 # ---------------------------------------------------------------- backward reference
 
 
+@memoized
 def lstm_cell_grads(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     """Autograd of sum(dh * h + dc * c) through nn.LSTMCell:
     (dx, dh_prev, dc_prev, dW_ih, dW_hh, db_ih, db_hh)."""
@@ -185,6 +193,7 @@ LSTM_GRADS = ("dx", "dh_prev", "dc_prev", "dW_ih", "dW_hh", "db_ih", "db_hh")
 TORCH_LAYERS = {"simple_rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "dense": nn.Linear}
 
 
+@memoized
 def torch_param_count(input_dim, layers):
     """sum(p.numel() for p in model.parameters()) of real torch layers stacked as `layers`."""
     total = 0
@@ -195,6 +204,7 @@ def torch_param_count(input_dim, layers):
     return total
 
 
+@memoized
 def keras_param_count(input_dim, layers, reset_after=True):
     """What Keras 3's model.summary() reports for `layers` (checked against real Keras by the
     kit's own tests, tests/test_hw2_keras_counts.py, since the autograder does not ship Keras).
@@ -217,6 +227,7 @@ def keras_param_count(input_dim, layers, reset_after=True):
 # ---------------------------------------------------------------- helpers of test_5 to test_8
 
 
+@memoized
 def gru_gates(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
     """(r, z, n) of one GRU step with torch ops: the slides' GRU (reset_after=False), and the
     gates behind a student's known mistakes."""
@@ -236,6 +247,7 @@ def gru_gates(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
     return _np(r), _np(z), _np(n)
 
 
+@memoized
 def concat_gate(x, h_prev, W, b, activation="sigmoid"):
     """activation(W . [h_{t-1}, x_t] + b) computed by torch on the concatenated rows [h_prev, x]."""
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]

@@ -31,6 +31,10 @@ PYTEST_ARGS = [
     "-p", "no:terminal",  # the summary is ours; pytest's report shows grader code
     "--assert=plain",  # no introspection: a failed bare assert must not print expected values
     "-p", "no:unraisableexception",  # its end-of-session gc.collect() costs a quarter second
+    # Graders use neither caplog nor warning capture (student code runs elsewhere); each costs a
+    # few milliseconds per test.
+    "-p", "no:logging",
+    "-p", "no:warnings",
 ]
 
 
@@ -43,10 +47,11 @@ class EnginePlugin:
 
     def pytest_configure(self, config):
         config.pluginmanager.register(SimpleNamespace(student=self.student), "rnnkit-sandbox")
-        # Failure tracebacks (kept for the instructor) in the plain style: pytest's default style
-        # re-parses every source file on the way, which doubles the grading time of a stub.
-        # (--tb belongs to the terminal plugin, which is off.)
-        config.option.tbstyle = "native"
+        # No pytest tracebacks: a student reads the check's message, and the results plugin
+        # formats the traceback of a grader bug itself. Building them for every failed test
+        # would cost a stub a third of its grading time. (--tb belongs to the terminal plugin,
+        # which is off.)
+        config.option.tbstyle = "no"
 
 
 def run_graders(graders_dir, *extra_args, plugins=(), keep_modules=False):

@@ -21,7 +21,7 @@ DEFAULT_TORCH_VERSION = "2.13.0"  # the version the kit is tested with (Makefile
 DEFAULT_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's CPU-only wheels
 TEMPLATES = Path(__file__).resolve().parent
 KIT_PATHS = ("pyproject.toml", "README.md", "autograder/rnnkit", "autograder/rnnkit_testing.py")
-SHARED_GRADER_FILES = ("conftest.py", "pytest.ini", "numerical.py")
+SHARED_GRADER_FILES = ("conftest.py", "pytest.ini", "numerical.py", "memo.py")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 GRADERS = GRADERS_ROOT.relative_to(KIT_ROOT).as_posix()  # the graders folder within the checkout
 
