@@ -206,7 +206,10 @@ def test_killed_with_sigkill_and_run_again_it_grades_only_what_is_missing(tmp_pa
         time.sleep(0.05)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
+    time.sleep(1.0)  # the grading processes notice within 0.2 s and end, mid-submission or not
     first = {p.parent.name for p in out.glob("submissions/*/results.json")}
+    time.sleep(2.0)
+    assert {p.parent.name for p in out.glob("submissions/*/results.json")} == first, "a grading process lived on"
     assert 2 <= len(first) < len(keep) and not (out / "grades.csv").exists()
 
     again = grade_export(export, out, "--workers", "2")

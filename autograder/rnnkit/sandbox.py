@@ -21,6 +21,7 @@ import ctypes
 import errno
 import functools
 import importlib.metadata
+import itertools
 import json
 import os
 import pwd
@@ -121,11 +122,14 @@ def _read_only_paths(roots, hidden):
     return system + sorted(keep - set(system)), sorted(set(split))
 
 
-# Without RNNKIT_SANDBOX_USER, each grading process runs its sandboxes as a uid of its own, outside
-# the usual account ranges: sandboxes graded side by side (a batch, parallel tests) can then neither
-# signal each other nor share a process limit, and each one's files are its own to count and remove.
-OWN_UID_BASE, OWN_UID_SPAN = 2_000_000_000, 1_000_000
+# Without RNNKIT_SANDBOX_USER, every sandbox runs as a uid of its own, outside the usual account
+# ranges, made of the grading process's pid and a count of the sandboxes it started: sandboxes
+# graded side by side (a batch, parallel tests) or one after the other in the same process can
+# neither signal each other nor share a process limit, and each one's files are its own to count
+# and remove.
+OWN_UID_BASE, PIDS, PER_PROCESS = 2_000_000_000, 2_000_000, 1000
 NOBODY = (65534, 65534)
+_sandboxes_started = itertools.count()
 
 
 def _sandbox_ids():
@@ -138,7 +142,7 @@ def _sandbox_ids():
     if name == "":
         return None
     if name is None:
-        uid = OWN_UID_BASE + os.getpid() % OWN_UID_SPAN
+        uid = OWN_UID_BASE + (os.getpid() % PIDS) * PER_PROCESS + next(_sandboxes_started) % PER_PROCESS
         return uid, uid
     try:
         entry = pwd.getpwnam(name)

@@ -6,25 +6,25 @@ worker process with its own limits, uid and time budget, started by ``rnnkit.gra
 as for a single submission. Nothing of a submission lives on in the grading process: student code
 never runs there, and only plain data comes back from the sandbox.
 
-The supervisor (this module's ``GradingPool``) is a child subreaper. When a grading process dies
-or overruns (it should not: a sandbox failure is the submission's own, but a batch must survive
-a kit bug too), it is killed, the sandboxes it leaves behind are reparented here and killed, and the
-submission is retried once in a fresh process before it is recorded as not graded.
+When a grading process dies or overruns (it should not: a sandbox failure is the submission's
+own, but a batch must survive a kit bug too), the supervisor (``GradingPool``) stops it (SIGTERM:
+it kills its sandbox and leaves; SIGKILL if it does not) and retries the submission once in a
+fresh process before recording it as not graded. A grading process also ends, with its sandbox,
+as soon as the supervisor is gone.
 """
 
-import ctypes
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-from rnnkit.sandbox import PR_SET_CHILD_SUBREAPER, kill_leftovers
+from rnnkit.sandbox import kill_leftovers
 
-PR_SET_PDEATHSIG = 1
 PRELOAD = ["torch", "numpy", "pytest", "rnnkit.grade", "rnnkit.batch.pool"]
-_libc = ctypes.CDLL(None, use_errno=True)
+STOP_SECONDS = 3  # for a grading process to stop its sandbox and leave before it is killed
 
 
 @dataclass
@@ -42,10 +42,28 @@ class Done:
     detail: str = ""  # why not, when not
 
 
-def _serve(connection, homework_id, grade_options):
+def _follow(supervisor):
+    """End this grading process and its sandbox as soon as the supervisor is gone (kill -9
+    included): its parent is the fork server, so the parent-death signal cannot tell."""
+    while True:
+        time.sleep(0.2)
+        try:
+            os.kill(supervisor, 0)
+        except ProcessLookupError:
+            kill_leftovers()
+            os._exit(1)
+
+
+def _leave(signum, frame):
+    kill_leftovers()  # this process is its sandboxes' subreaper: they go with it
+    os._exit(1)
+
+
+def _serve(connection, homework_id, grade_options, supervisor):
     """A grading process: warm up once, then grade each task sent until the pipe closes."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the supervisor
+    threading.Thread(target=_follow, args=(supervisor,), daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
+    signal.signal(signal.SIGTERM, _leave)
     from rnnkit import homeworks
     from rnnkit.grade import grade, warm_up
 
@@ -72,7 +90,7 @@ class _Process:
     def __init__(self, context, homework_id, grade_options):
         self.connection, child_end = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(child_end, homework_id, grade_options), daemon=True
+            target=_serve, args=(child_end, homework_id, grade_options, os.getpid()), daemon=True
         )
         self.process.start()
         child_end.close()
@@ -82,7 +100,10 @@ class _Process:
 
     def kill(self):
         if self.process.is_alive():
-            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.terminate()  # SIGTERM: it kills its sandbox, then leaves
+            self.process.join(STOP_SECONDS)
+        if self.process.is_alive():
+            self.process.kill()
         self.process.join()
         self.connection.close()
 
@@ -103,7 +124,6 @@ class GradingPool:
         self.context.set_forkserver_preload(PRELOAD)
 
     def run(self, tasks):
-        _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         pending = list(reversed(tasks))
         attempts = {}
         processes = [self._start() for _ in range(min(self.workers, len(tasks)))]
@@ -136,7 +156,6 @@ class GradingPool:
                         continue
                     task = p.task
                     p.kill()
-                    kill_leftovers(keep={q.process.pid for q in processes if q is not p})
                     processes[index] = self._start()
                     if task is None:
                         continue
@@ -148,7 +167,6 @@ class GradingPool:
         finally:
             for p in processes:
                 p.kill()
-            kill_leftovers()
 
     def _start(self):
         return _Process(self.context, self.homework_id, self.grade_options)
