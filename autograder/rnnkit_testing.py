@@ -11,6 +11,7 @@ expected values, so hidden tests cannot be reverse-engineered from their feedbac
 
 import copy
 import os
+import sys
 import traceback
 import warnings
 import zlib
@@ -100,6 +101,72 @@ def _seed_torch():
     torch.random.default_generator.manual_seed(0)
 
 
+class StudentObject:
+    """An object the student's code built (a ``CharLSTM``), as the tests hold it.
+
+    In the autograder the object lives in the sandbox and this is a handle to it: ``call`` runs one
+    of its methods there, tensors go in as tensors and come back as numpy arrays, and passing the
+    handle to another student function (``student.generate(model, ...)``) passes the object
+    itself. In the student's own pytest run it wraps the real object and behaves the same way.
+    """
+
+    rnnkit_handle = None  # the protocol sends a handle as {"__handle__": n}
+
+    def __init__(self, call, type_name, handle=None, target=None):
+        self._call_method = call
+        self.type_name = type_name
+        self.rnnkit_handle = handle
+        self._target = target
+
+    def __repr__(self):
+        return f"<student's {self.type_name}>"
+
+    def call(self, method, *args, **kwargs):
+        """``object.method(*args, **kwargs)``, with tensors in the result as numpy arrays."""
+        return self._call_method(method, args, kwargs)
+
+    def state(self):
+        """{name: numpy array} of its ``state_dict()`` (an ``nn.Module``'s weights)."""
+        return dict(self.call("state_dict"))
+
+    def load_state(self, arrays):
+        """Set its weights from ``{name: array}`` (``load_state_dict``, strict)."""
+        import torch
+
+        self.call("load_state_dict", {name: torch.tensor(np.asarray(value)) for name, value in arrays.items()})
+
+    def parameter_count(self):
+        return int(sum(np.size(value) for value in self.state().values()))
+
+
+def _as_sent(value):
+    """A result as it would come back from the sandbox: tensors as numpy arrays, any tuple (a
+    named one too) as a plain tuple."""
+    if isinstance(value, tuple):
+        return tuple(_as_sent(item) for item in value)
+    if isinstance(value, list):
+        return [_as_sent(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_sent(item) for key, item in value.items()}
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def _copied(value):
+    """An argument as the sandbox receives it: a copy, but a StudentObject is its object itself."""
+    if isinstance(value, StudentObject):
+        return value._target
+    if isinstance(value, tuple):
+        return tuple(_copied(item) for item in value)
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    return copy.deepcopy(value)
+
+
 class InProcessStudent:
     """Calls the student's module directly (the student's own ``pytest`` run).
 
@@ -125,12 +192,31 @@ class InProcessStudent:
         function = getattr(self._module, name, None)
         if not callable(function):
             raise SubmissionFailed(f"{self._module.__name__}.py has no function named `{name}`")
-        args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+        args, kwargs = _copied(args), _copied(kwargs)
         try:
             result = function(*args, **kwargs)
         except Exception as error:  # the student's bug, reported as the sandbox reports it
             raise self._student_error(name, error) from error
-        return result, args, kwargs
+        return _as_sent(result), args, kwargs
+
+    def make(self, name, *args, **kwargs):
+        """Build an object with the student's ``name`` and hold it (see StudentObject)."""
+        function = getattr(self._module, name, None)
+        if not callable(function):
+            raise SubmissionFailed(f"{self._module.__name__}.py has no function named `{name}`")
+        try:
+            target = function(*_copied(args), **_copied(kwargs))
+        except Exception as error:
+            raise self._student_error(name, error) from error
+
+        def call(method, method_args, method_kwargs):
+            try:
+                bound = getattr(target, method)
+                return _as_sent(bound(*_copied(method_args), **_copied(method_kwargs)))
+            except Exception as error:
+                raise self._student_error(f"{name}.{method}", error) from error
+
+        return StudentObject(call, type(target).__name__, target=target)
 
     def _student_error(self, name, error):
         folder = os.path.join(self._folder, "")

@@ -21,9 +21,10 @@ os.environ["KERAS_BACKEND"] = "torch"  # must be set before keras is imported
 os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="rnnkit-keras-"))
 import keras  # noqa: E402
 
-HW2_GRADERS = str(ROOT / "autograder" / "graders" / "hw2_lstm_gates")
-if HW2_GRADERS not in sys.path:
-    sys.path.insert(0, HW2_GRADERS)
+# hw2_reference and the graders' shared modules (memo.py), as the graders' rootdir provides them.
+for folder in (ROOT / "autograder" / "graders", ROOT / "autograder" / "graders" / "hw2_lstm_gates"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 import hw2_reference  # noqa: E402
 
 RECURRENT = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}

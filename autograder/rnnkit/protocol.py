@@ -2,8 +2,14 @@
 
 A message is one JSON document in a frame (4-byte big-endian length, then UTF-8 JSON). Values are
 None, bools, numbers (NaN and infinities included), strings, lists, and tagged objects for tuples,
-dicts and numpy arrays of real numbers. Anything else the student returns crosses as an ``Opaque``
-placeholder that only records its type name, so no student object is ever rebuilt in the grader.
+dicts and numpy arrays of real numbers. A torch tensor the student returns crosses as the array of
+its values. Anything else crosses as an ``Opaque`` placeholder that only records its type name, so
+no student object is ever rebuilt in the grader.
+
+Towards the sandbox only, two more tags: a tensor argument (``{"__tensor__": array}``: a torch
+tensor the grader passes arrives as a tensor) and a reference to an object kept in the sandbox
+(``{"__handle__": n}``, a student's ``nn.Module`` the grader holds a handle to). The grading side
+never accepts either in a reply.
 
 This file is copied into the sandbox next to the worker, so it imports only the standard library
 and numpy.
@@ -13,6 +19,7 @@ import base64
 import json
 import math
 import struct
+import sys
 
 import numpy as np
 
@@ -48,8 +55,10 @@ def _qualified_type_name(value):
     return cls.__qualname__ if module in ("builtins", None) else f"{module}.{cls.__qualname__}"
 
 
-def to_plain(value, depth=0):
-    """Turn ``value`` into something ``json.dumps`` accepts, tagging what JSON cannot express."""
+def to_plain(value, depth=0, tensors=False):
+    """Turn ``value`` into something ``json.dumps`` accepts, tagging what JSON cannot express.
+    ``tensors``: torch tensors stay tensors on the other side (the grader's requests); otherwise
+    they cross as arrays (the sandbox's replies)."""
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
     if value is None or isinstance(value, (bool, str)):
@@ -66,32 +75,58 @@ def to_plain(value, depth=0):
             "data": base64.b64encode(array.tobytes()).decode("ascii"),
         }
     if isinstance(value, tuple):
-        return {"__tuple__": [to_plain(item, depth + 1) for item in value]}
+        return {"__tuple__": [to_plain(item, depth + 1, tensors) for item in value]}
     if isinstance(value, list):
-        return [to_plain(item, depth + 1) for item in value]
+        return [to_plain(item, depth + 1, tensors) for item in value]
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        return {"__dict__": {key: to_plain(item, depth + 1) for key, item in value.items()}}
+        return {"__dict__": {key: to_plain(item, depth + 1, tensors) for key, item in value.items()}}
+    handle = value.rnnkit_handle if hasattr(type(value), "rnnkit_handle") else None
+    if isinstance(handle, int):  # the grader passing back an object that lives in the sandbox
+        return {"__handle__": handle}
+    if _is_torch_tensor(value):
+        array = to_plain(value.detach().cpu().numpy(), depth + 1)
+        return {"__tensor__": array} if tensors else array
     return {"__opaque__": _qualified_type_name(value)}
 
 
-def from_plain(plain, depth=0):
-    """Inverse of ``to_plain``; refuses anything it does not know."""
+def _is_torch_tensor(value):
+    torch = sys.modules.get("torch")  # never imported here: only where the student's code did
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def from_plain(plain, depth=0, objects=None):
+    """Inverse of ``to_plain``; refuses anything it does not know. ``objects`` (the sandbox side
+    only) maps handle numbers to the objects kept there, and allows tensor arguments."""
     if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
     if plain is None or isinstance(plain, (bool, int, float, str)):
         return plain
     if isinstance(plain, list):
-        return [from_plain(item, depth + 1) for item in plain]
+        return [from_plain(item, depth + 1, objects) for item in plain]
     if not isinstance(plain, dict) or len(plain) == 0:
         raise ProtocolError("malformed value")
     if "__ndarray__" in plain:
         return _array_from_plain(plain)
     if set(plain) == {"__tuple__"} and isinstance(plain["__tuple__"], list):
-        return tuple(from_plain(item, depth + 1) for item in plain["__tuple__"])
+        return tuple(from_plain(item, depth + 1, objects) for item in plain["__tuple__"])
     if set(plain) == {"__dict__"} and isinstance(plain["__dict__"], dict):
-        return {str(k): from_plain(v, depth + 1) for k, v in plain["__dict__"].items()}
+        return {str(k): from_plain(v, depth + 1, objects) for k, v in plain["__dict__"].items()}
     if set(plain) == {"__opaque__"} and isinstance(plain["__opaque__"], str):
         return Opaque(plain["__opaque__"][:200])
+    if objects is not None and set(plain) == {"__handle__"}:
+        if plain["__handle__"] not in objects:
+            raise ProtocolError("unknown handle")
+        return objects[plain["__handle__"]]
+    if objects is not None and set(plain) == {"__tensor__"}:
+        array = from_plain(plain["__tensor__"], depth + 1)
+        if not isinstance(array, np.ndarray):
+            raise ProtocolError("malformed tensor")
+        try:
+            import torch  # only a homework that allows torch sends tensors
+
+            return torch.from_numpy(array)
+        except ImportError:
+            raise ProtocolError("a tensor was sent to a sandbox without torch") from None
     raise ProtocolError("malformed value")
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnkit import protocol
-from rnnkit_testing import StudentCodeError, SubmissionFailed
+from rnnkit_testing import StudentCodeError, StudentObject, SubmissionFailed
 
 HERE = Path(__file__).resolve().parent
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -595,6 +595,7 @@ class SandboxStudent:
         self._failures = {}  # function name -> crashes and unreadable replies so far
         self._pending = None  # a worker launched by prestart() whose hello is not read yet
         self._unavailable = None  # the kit's own failure to start a sandbox, repeated every call
+        self._generation = 0  # workers started so far: a kept object lives only as long as its worker
         self._deadline = None if spec is None else time.monotonic() + spec.limits.budget_seconds
         self.layers = []
         self.import_failure = None  # the full message when the submission did not import
@@ -620,6 +621,22 @@ class SandboxStudent:
         """Call ``name``; return ``(result, warnings)``, the warnings it raised as "Category: message"."""
         reply = self._call(name, args, kwargs, record_warnings=True)
         return reply["value"], reply["warnings"]
+
+    def make(self, name, *args, **kwargs):
+        """Call ``name`` (a class, or a function that builds something) and keep what it returns in
+        the sandbox; return a ``StudentObject`` handle to it (see rnnkit_testing)."""
+        reply = self._call(name, args, kwargs, keep=True)
+        generation = self._generation
+
+        def call(method, method_args, method_kwargs):
+            if self._generation != generation:
+                raise SubmissionFailed(
+                    f"the {reply['type']} made by `{name}` was lost when the sandbox restarted after an "
+                    "earlier failure, so this test cannot use it"
+                )
+            return self._call(method, method_args, method_kwargs, handle=reply["handle"], label=f"{name}.{method}")["value"]
+
+        return StudentObject(call, reply["type"], handle=reply["handle"])
 
     def close(self):
         for worker in (self._worker, self._pending):
@@ -665,6 +682,7 @@ class SandboxStudent:
         raise SubmissionFailed(self._fatal)
 
     def _start(self):
+        self._generation += 1
         module = f"{self._spec.module}.py"
         brief = None  # one line for each test, when the import fails with the student's own error
         timeout, by_budget = self._time_for(self._spec.limits.import_timeout)
@@ -706,24 +724,34 @@ class SandboxStudent:
         self._fatal = f"{brief}, so this test could not run; the full message is at the top"
         raise SubmissionFailed(self._fatal)
 
-    def _call(self, name, args, kwargs, return_inputs=False, record_warnings=False):
+    def _call(self, name, args, kwargs, return_inputs=False, record_warnings=False, keep=False,
+              handle=None, label=None):
+        """One call in the sandbox: of the function ``name``, or of the method ``name`` of the kept
+        object ``handle``; ``keep`` keeps the result there. Failures are counted per ``label``
+        (the function's name, or "Maker.method")."""
         if self._unavailable:
             raise self._unavailable
         if self._fatal:
             raise SubmissionFailed(self._fatal)
-        if name in self._given_up:
-            raise SubmissionFailed(self._given_up[name])
+        label = label or name
+        if label in self._given_up:
+            raise SubmissionFailed(self._given_up[label])
         if self._worker is None:
             self._start()
         worker = self._worker
         request = {
             "op": "call",
             "name": name,
-            "args": protocol.to_plain(list(args)),
-            "kwargs": protocol.to_plain(dict(kwargs)),
+            "args": protocol.to_plain(list(args), tensors=True),
+            "kwargs": protocol.to_plain(dict(kwargs), tensors=True),
             "return_inputs": return_inputs,
             "record_warnings": record_warnings,
         }
+        if keep:
+            request["keep"] = True
+        if handle is not None:
+            request["handle"] = handle
+        name = label
         timeout, by_budget = self._time_for(self._spec.limits.call_timeout)
         try:
             worker.send(request)
@@ -766,6 +794,10 @@ class SandboxStudent:
         try:
             if op == "result":
                 decoded = {"value": protocol.decode_value(reply.get("value"))}
+                if "handle" in reply:  # a kept object: its number there, and its type's name
+                    if not isinstance(reply["handle"], int) or isinstance(reply["handle"], bool):
+                        raise protocol.ProtocolError("malformed handle")
+                    decoded.update(handle=reply["handle"], type=str(reply.get("type", ""))[:200])
                 if return_inputs:
                     decoded["args"] = tuple(protocol.decode_value(reply["args"]))
                     decoded["kwargs"] = protocol.decode_value(reply["kwargs"])

@@ -137,24 +137,41 @@ def _reseed():
     np.random.seed(0)
 
 
+# Objects the grader keeps a handle to (a student's nn.Module): handle number -> object. They live
+# as long as this worker; the grader refers to them as {"__handle__": n}.
+_kept = {}
+
+
 def _call(module, request, submission_dir):
     name = request.get("name")
-    function = getattr(module, name, None) if isinstance(name, str) else None
-    if not callable(function) or name.startswith("_"):
+    handle = request.get("handle")
+    if not isinstance(name, str) or name.startswith("_"):
         return {"op": "missing", "name": str(name)}
-    args = from_plain(request.get("args", []))
-    kwargs = from_plain(request.get("kwargs", {"__dict__": {}}))
+    if handle is None:
+        function = getattr(module, name, None)
+        if not callable(function):
+            return {"op": "missing", "name": name}
+    elif handle not in _kept:
+        raise ProtocolError("unknown handle")
+    args = from_plain(request.get("args", []), objects=_kept)
+    kwargs = from_plain(request.get("kwargs", {"__dict__": {}}), objects=_kept)
     _reseed()
     record = bool(request.get("record_warnings"))
     with warnings.catch_warnings(record=True) if record else contextlib.nullcontext() as caught:
         if record:
             warnings.simplefilter("always")  # a warning already seen before is recorded again
         try:
+            if handle is not None:  # a method of a kept object (looking it up may run student code)
+                function = getattr(_kept[handle], name)
             value = function(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001 - every student failure is reported, even exit()
             _leave_if_forked()
             return _error_message(error, submission_dir)
     _leave_if_forked()
+    if request.get("keep"):
+        number = len(_kept) + 1
+        _kept[number] = value
+        return {"op": "result", "value": None, "handle": number, "type": type(value).__name__[:200]}
     reply = {"op": "result", "value": to_plain(value)}
     if record:
         reply["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:MAX_WARNINGS]]

@@ -58,13 +58,14 @@ def _pass_rate_bars(labels, rates):
         axes.set_xlim(0, 100)
         axes.set_xlabel("% of graded submissions that pass")
         axes.set_title("Pass rate per test")
-    return _figure_png(draw, 8, max(2.5, 0.22 * len(labels) + 1))
+    return _figure_png(draw, 10, max(2.5, 0.22 * len(labels) + 1))
 
 
 def render(title, rows):
-    """The page for ``rows``: (ExportedSubmission, results or None, status) per submission."""
-    graded = [(s, r) for s, r, _ in rows if r is not None and r.get("tests")]
-    not_graded = [(s, status) for s, r, status in rows if r is None or not r.get("tests")]
+    """The page for ``rows``: (ExportedSubmission, results or None, status) per submission;
+    only the submissions whose status is "graded" count in the figures and pass rates."""
+    graded = [(s, r) for s, r, status in rows if status == "graded"]
+    not_graded = [(s, status) for s, _, status in rows if status != "graded"]
     scores = [score_of(r)[0] for _, r in graded]
     maximum = max((score_of(r)[1] for _, r in graded), default=0.0)
     columns = test_columns([r for _, r in graded])
