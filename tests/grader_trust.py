@@ -35,6 +35,7 @@ class Homework:
     def __init__(self, homework_id):
         self.id = homework_id
         self.module = homeworks.load(homework_id).module
+        self.given = homeworks.load(homework_id).given  # public functions students receive whole
         self.solution = ROOT / "solutions" / homework_id / f"{self.module}.py"
         short = homework_id.split("_", 1)[0]  # hw1_rnn_cell -> hw1
         self.alternatives = sorted(
@@ -47,7 +48,7 @@ class Homework:
         whitespace removed) that its stub does not show, e.g. `dx=dz@W_xh`: a message that
         contains one hands the student the line to write."""
         source = self.solution.read_text()
-        stub = _code_text(make_stub(source))
+        stub = _code_text(make_stub(source, given=self.given))
         fragments = set()
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, (ast.BinOp, ast.Call, ast.Assign, ast.AugAssign, ast.Compare, ast.Subscript)):
@@ -63,7 +64,9 @@ class Homework:
 
     def assert_no_reference_code(self, results):
         for test in results["tests"]:
-            leaked = self.code_in(test.get("output", ""))
+            # A traceback quotes the student's own lines (a mutant's are the reference's): not a hint.
+            message = test.get("output", "").split("Where (your code, most recent call last):")[0]
+            leaked = self.code_in(message)
             assert not leaked, f"{test['name']}: its message spells out reference code {leaked}"
 
     def mutate(self, mutant):
@@ -89,13 +92,19 @@ class Homework:
         for node, next_start in zip(module.body, starts[1:]):
             if not isinstance(node, ast.FunctionDef):
                 continue
-            # Comments are not in the AST: read the function's lines up to the next statement.
-            after_docstring = [
-                line.strip() for line in lines[node.body[0].end_lineno:next_start - 1] if line.strip()
-            ]
+            # Comments are not in the AST: read the function's lines up to its last statement,
+            # then its trailing markers (a comment after the function belongs to what follows).
+            body = [line.strip() for line in lines[node.body[0].end_lineno:node.end_lineno] if line.strip()]
+            trailing = []
+            for line in lines[node.end_lineno:next_start - 1]:
+                if line.strip().startswith("# END SOLUTION"):
+                    trailing.append(line.strip())
+                elif line.strip():
+                    break
+            after_docstring = body + trailing
             markers = [line for line in after_docstring if line.endswith("SOLUTION")]
-            if node.name.startswith("_"):
-                assert not markers, f"given helper {node.name} must not hold a solution block"
+            if node.name.startswith("_") or node.name in self.given:
+                assert not markers, f"given function {node.name} must not hold a solution block"
                 continue
             names.append(node.name)
             assert ast.get_docstring(node), f"{node.name} needs a docstring"
@@ -113,7 +122,7 @@ class Homework:
         assert score == max_score, f"reference solution lost points:\n{describe(results)}"
 
     def stub_gets_nothing(self, grade_source):
-        source = make_stub(self.solution.read_text())  # what `rnnkit release` gives students
+        source = make_stub(self.solution.read_text(), given=self.given)  # what `rnnkit release` gives students
         results = grade_source(self.id, self.module, source)
         score, _ = total(results)
         passed = [t["name"] for t in results["tests"] if t["score"] > 0]

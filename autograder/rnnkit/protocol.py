@@ -2,7 +2,7 @@
 
 A message is one JSON document in a frame (4-byte big-endian length, then UTF-8 JSON). Values are
 None, bools, numbers (NaN and infinities included), strings, lists, and tagged objects for tuples,
-dicts and numpy arrays of real numbers. A torch tensor the student returns crosses as the array of
+dicts, numpy arrays of real numbers and numpy random Generators (as their state). A torch tensor the student returns crosses as the array of
 its values. Anything else crosses as an ``Opaque`` placeholder that only records its type name, so
 no student object is ever rebuilt in the grader.
 
@@ -80,6 +80,8 @@ def to_plain(value, depth=0, tensors=False):
         return [to_plain(item, depth + 1, tensors) for item in value]
     if isinstance(value, dict) and all(isinstance(key, str) for key in value):
         return {"__dict__": {key: to_plain(item, depth + 1, tensors) for key, item in value.items()}}
+    if isinstance(value, np.random.Generator):  # crosses as its state: the same draws on both sides
+        return {"__generator__": to_plain(value.bit_generator.state, depth + 1)}
     handle = value.rnnkit_handle if hasattr(type(value), "rnnkit_handle") else None
     if isinstance(handle, int):  # the grader passing back an object that lives in the sandbox
         return {"__handle__": handle}
@@ -113,6 +115,8 @@ def from_plain(plain, depth=0, objects=None):
         return {str(k): from_plain(v, depth + 1, objects) for k, v in plain["__dict__"].items()}
     if set(plain) == {"__opaque__"} and isinstance(plain["__opaque__"], str):
         return Opaque(plain["__opaque__"][:200])
+    if set(plain) == {"__generator__"}:
+        return _generator_from_plain(from_plain(plain["__generator__"], depth + 1))
     if objects is not None and set(plain) == {"__handle__"}:
         if plain["__handle__"] not in objects:
             raise ProtocolError("unknown handle")
@@ -128,6 +132,21 @@ def from_plain(plain, depth=0, objects=None):
         except ImportError:
             raise ProtocolError("a tensor was sent to a sandbox without torch") from None
     raise ProtocolError("malformed value")
+
+
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def _generator_from_plain(state):
+    try:
+        name = state["bit_generator"]
+        if name not in _BIT_GENERATORS:
+            raise ValueError(name)
+        bit_generator = getattr(np.random, name)()
+        bit_generator.state = state
+    except Exception as error:  # noqa: BLE001 - a malformed state is the message's fault
+        raise ProtocolError(f"malformed random generator: {type(error).__name__}") from None
+    return np.random.Generator(bit_generator)
 
 
 def _array_from_plain(plain):

@@ -103,15 +103,49 @@ class _Unavailable(types.ModuleType):
 
 
 class _RefusePackages(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def __init__(self, names, allowed):
+    """Student code that imports a package the homework does not allow gets the placeholder; an
+    allowed package probing for an optional one (torch for dill) gets the plain "No module named"
+    it expects when that package is not installed."""
+
+    def __init__(self, names, allowed, submission_dir):
         self.names = set(names)
         self.allowed = allowed
+        self.submission_dir = os.path.join(os.path.realpath(submission_dir), "")
 
     def find_spec(self, fullname, path=None, target=None):
         top = fullname.split(".")[0]
-        if top in self.names:
-            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-        return None
+        if top not in self.names:
+            return None
+        if not self._asked_by_student():
+            return None  # _HidingPathFinder then reports it missing
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def _asked_by_student(self):
+        """Whether the import being run comes from the submission's own files."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if not filename.startswith(("<frozen", _IMPORTLIB_DIR)) and filename != __file__:
+                return os.path.realpath(filename).startswith(self.submission_dir)
+            frame = frame.f_back
+        return False
+
+
+_IMPORTLIB_DIR = os.path.join(os.path.dirname(importlib.__file__), "")
+
+
+class _HidingPathFinder(importlib.machinery.PathFinder):
+    """The path finder, blind to the packages the homework does not allow: where the sandbox can
+    list them but not read them (Landlock), a probe such as importlib.util.find_spec("pandas")
+    must see them missing, as on a machine without them."""
+
+    hidden = frozenset()
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if fullname.split(".")[0] in cls.hidden:
+            return None
+        return super().find_spec(fullname, path, target)
 
     def create_module(self, spec):
         top = spec.name.split(".")[0]
@@ -135,6 +169,9 @@ def _reseed():
     # The same call always sees the same random state, whatever ran before it.
     random.seed(0)
     np.random.seed(0)
+    torch = sys.modules.get("torch")  # a torch homework: its weights start the same every time
+    if torch is not None and hasattr(torch, "manual_seed"):
+        torch.manual_seed(0)
 
 
 # Objects the grader keeps a handle to (a student's nn.Module): handle number -> object. They live
@@ -183,7 +220,12 @@ def _call(module, request, submission_dir):
 
 def main(submission_dir, module_name, refused="[]", allowed="numpy"):
     channel_in, channel_out = _take_protocol_channel()
-    sys.meta_path.insert(0, _RefusePackages(json.loads(refused), allowed))
+    refused = json.loads(refused)
+    sys.meta_path.insert(0, _RefusePackages(refused, allowed, submission_dir))
+    _HidingPathFinder.hidden = frozenset(refused)
+    sys.meta_path[:] = [
+        _HidingPathFinder if finder is importlib.machinery.PathFinder else finder for finder in sys.meta_path
+    ]
     sys.path.insert(0, submission_dir)
     os.chdir(submission_dir)
     _reseed()
