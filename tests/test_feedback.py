@@ -11,7 +11,7 @@ from grader_trust import Homework
 from rnnkit import homeworks
 from rnnkit.results import GradescopeResults
 
-MODULES = {"hw1_rnn_cell": "rnn_cell", "hw2_lstm_gates": "lstm_gates"}
+MODULES = {"hw1_rnn_cell": "rnn_cell", "hw2_lstm_gates": "lstm_gates", "hw3_text_generation": "text_generation"}
 
 
 def reference_calls(homework_id):
