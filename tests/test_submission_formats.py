@@ -95,10 +95,17 @@ def test_several_python_files_without_the_module_are_listed(tmp_path, grade):
     assert "cell_v2.py, rnn.py" in results["output"]
 
 
-def test_notebook_instead_of_python_file(tmp_path, grade):
+def test_a_notebook_that_cannot_be_read_fails_with_the_reason(tmp_path, grade):
+    """Notebooks are graded by their code cells (tests/test_notebooks.py); a broken one is named."""
     notebook = tmp_path / "rnn_cell.ipynb"
     notebook.write_text("{}")
-    _all_fail_with(grade(HW, notebook), "is not a Python file")
+    _all_fail_with(grade(HW, notebook), "rnn_cell.ipynb: the notebook could not be read")
+
+
+def test_a_file_of_another_kind_is_not_a_python_file(tmp_path, grade):
+    document = tmp_path / "rnn_cell.pdf"
+    document.write_text("%PDF-1.4")
+    _all_fail_with(grade(HW, document), "is not a Python file")
 
 
 def test_missing_submission_is_the_callers_error_but_results_are_still_written(tmp_path):

@@ -599,6 +599,7 @@ class SandboxStudent:
         self._deadline = None if spec is None else time.monotonic() + spec.limits.budget_seconds
         self.layers = []
         self.import_failure = None  # the full message when the submission did not import
+        self.import_notes = None  # what went wrong while it imported, short of failing (a notebook's cells)
 
     @classmethod
     def failed(cls, message):
@@ -706,6 +707,9 @@ class SandboxStudent:
         else:
             if hello.get("op") == "ready":
                 self._worker = worker
+                notes = hello.get("notes")
+                if isinstance(notes, list) and self.import_notes is None:  # a notebook's broken cells
+                    self.import_notes = [str(note)[:300] for note in notes[:20]]
                 return
             if hello.get("op") == "import_error":
                 error = str(hello.get("message"))[:2000]

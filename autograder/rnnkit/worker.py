@@ -131,6 +131,15 @@ class _RefusePackages(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return False
 
 
+    def create_module(self, spec):
+        top = spec.name.split(".")[0]
+        rule = f"{top} is not available in this homework: use {self.allowed} and Python's standard library only"
+        return _Unavailable(spec.name, rule)
+
+    def exec_module(self, module):
+        pass
+
+
 _IMPORTLIB_DIR = os.path.join(os.path.dirname(importlib.__file__), "")
 
 
@@ -147,14 +156,6 @@ class _HidingPathFinder(importlib.machinery.PathFinder):
             return None
         return super().find_spec(fullname, path, target)
 
-    def create_module(self, spec):
-        top = spec.name.split(".")[0]
-        rule = f"{top} is not available in this homework: use {self.allowed} and Python's standard library only"
-        return _Unavailable(spec.name, rule)
-
-    def exec_module(self, module):
-        pass
-
 
 _WORKER_PID = os.getpid()
 
@@ -170,7 +171,7 @@ def _reseed():
     random.seed(0)
     np.random.seed(0)
     torch = sys.modules.get("torch")  # a torch homework: its weights start the same every time
-    if torch is not None and hasattr(torch, "manual_seed"):
+    if torch is not None and not isinstance(torch, _Unavailable):
         torch.manual_seed(0)
 
 
@@ -236,7 +237,11 @@ def main(submission_dir, module_name, refused="[]", allowed="numpy"):
         channel_out.write(encode_frame({**_error_message(error, submission_dir), "op": "import_error"}))
         return
     _leave_if_forked()
-    channel_out.write(encode_frame({"op": "ready"}))
+    hello = {"op": "ready"}
+    notes = getattr(module, "_rnnkit_cell_errors", None)  # a notebook: the cells that raised
+    if isinstance(notes, list) and all(isinstance(note, str) for note in notes):
+        hello["notes"] = [note[:300] for note in notes[:20]]
+    channel_out.write(encode_frame(hello))
     while True:
         try:
             request = decode_payload(_read_exactly(channel_in, frame_length(_read_exactly(channel_in, HEADER_SIZE))))

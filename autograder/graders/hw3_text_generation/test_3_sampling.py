@@ -6,7 +6,7 @@ import pytest
 import hw3_reference as ref
 
 PROBS = np.array([0.05, 0.1, 0.0, 0.5, 0.2, 0.15])
-DRAWS = 600
+DRAWS = 300
 TEMPERATURE_HINT = (
     "Reweight each probability as p ** (1 / temperature) (divide by the temperature, do not "
     "multiply), renormalize, then draw."
@@ -41,7 +41,7 @@ def test_temperature_one_keeps_the_distribution(student):
             "every draw gave the same index: draw at random from the reweighted distribution (with "
             "the rng you are given), rather than taking its argmax."
         )
-    if total_variation(frequencies(values, len(PROBS)), PROBS) > 0.08:
+    if total_variation(frequencies(values, len(PROBS)), PROBS) > 0.12:
         raise AssertionError(f"at temperature 1 the draws do not follow probs. {TEMPERATURE_HINT}")
 
 
@@ -58,7 +58,7 @@ def test_high_temperature_flattens(student):
     """sample_next: a high temperature flattens the distribution"""
     values = draws(student, PROBS, 5.0)
     expected = ref.reweighted(PROBS, 5.0)
-    if total_variation(frequencies(values, len(PROBS)), expected) > 0.08:
+    if total_variation(frequencies(values, len(PROBS)), expected) > 0.12:
         raise AssertionError(f"at temperature 5 the draws should be close to uniform over the possible indices. {TEMPERATURE_HINT}")
 
 

@@ -55,10 +55,10 @@ def test_feeds_back_its_own_output_in_a_sliding_window(student, rng):
 def test_draws_follow_the_models_distribution(student, rng):
     """generate: at temperature 1 the first character follows softmax(logits)"""
     model, state, chars, char_to_idx = model_and_vocab(student, rng, scale=1.0)
-    firsts = [written(student, model, chars, char_to_idx, 1, 1.0, seed=i) for i in range(400)]
+    firsts = [written(student, model, chars, char_to_idx, 1, 1.0, seed=i) for i in range(200)]
     counts = np.array([firsts.count(c) for c in chars]) / len(firsts)
     probs = ref.next_char_probs(state, SEED, char_to_idx)
-    if 0.5 * np.abs(counts - probs).sum() > 0.12:
+    if 0.5 * np.abs(counts - probs).sum() > 0.15:
         raise AssertionError(
             "at temperature 1 the first character does not follow the model's distribution: turn "
             "the logits into probabilities with one softmax, then draw with sample_next."

@@ -152,6 +152,12 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 student.close()
             if student.import_failure:
                 notes = f"{notes}\n\n{student.import_failure}".strip()
+            elif student.import_notes:
+                broken = "\n".join(f"- {note}" for note in student.import_notes)
+                notes = (
+                    f"{notes}\n\nSome cells of your notebook raised an error when run in order; the "
+                    f"functions they define are missing, the rest is graded:\n{broken}"
+                ).strip()
     except Exception as error:  # noqa: BLE001 - whatever broke, results.json is still written
         collector.kit_errors.append(f"{type(error).__name__}: {error}")
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, None):

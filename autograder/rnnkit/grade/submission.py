@@ -1,4 +1,6 @@
-"""Turn what a student handed in (a .py file, a folder or a .zip) into a clean folder to grade.
+"""Turn what a student handed in (a .py file, a notebook, a folder or a .zip) into a clean folder to grade.
+
+A notebook (``<module>.ipynb``) becomes ``<module>.py`` made of its code cells (see notebook.py).
 
 The grader may be root and the submission is untrusted, so no symbolic link is ever followed: a
 link where a file or folder should be is refused or skipped, never read through.
@@ -66,6 +68,23 @@ def _copy_python_files(source_dir, destination):
             _copy_file(path, destination / path.name)
 
 
+def _stage_notebook(path, destination, filename):
+    """Write the module made from the notebook at ``path``; return the note for the student."""
+    from rnnkit.grade.notebook import NotebookProblem, module_source
+
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as reader:
+        data = reader.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise SubmissionProblem(f"{path.name} is larger than 20 MB")
+    try:
+        source = module_source(data.decode("utf-8", errors="replace"), path.name)
+    except NotebookProblem as problem:
+        raise SubmissionProblem(f"{path.name}: {problem}") from None
+    (destination / filename).write_text(source)
+    return f"Graded the code cells of {path.name}."
+
+
 def stage(submission, module, destination):
     """Copy the submission's Python files into ``destination`` with ``<module>.py`` at its top.
 
@@ -84,6 +103,8 @@ def stage(submission, module, destination):
         if submission.name != filename:
             return f"Graded {submission.name} as {filename}."
         return f"Graded {filename}."
+    if submission.is_file() and submission.suffix == ".ipynb":
+        return _stage_notebook(submission, destination, filename)
     if submission.is_file() and submission.suffix == ".zip":
         unpacked = destination.parent / "unzipped"
         unpacked.mkdir()
@@ -98,9 +119,12 @@ def stage(submission, module, destination):
         if len(found) > 1:
             note += f" (Also found, not graded: {', '.join(p.as_posix() for p in found[1:])}.)"
         return note
+    notebooks = _candidates(submission, f"{module}.ipynb") or [p for p in _walk(submission) if p.suffix == ".ipynb"]
+    python_files = [p for p in _walk(submission) if p.suffix == ".py"]
+    if notebooks and not python_files:  # a notebook homework handed in as a notebook
+        return _stage_notebook(submission / notebooks[0], destination, filename)
     # No file has the module's name: a single Python file is graded as the module, as a single
     # renamed .py is; with several, the student is told which ones were seen.
-    python_files = [p for p in _walk(submission) if p.suffix == ".py"]
     if len(python_files) == 1:
         _copy_file(submission / python_files[0], destination / filename)
         return f"Graded {python_files[0].as_posix()} as {filename}."
