@@ -25,7 +25,7 @@ demo: setup
 	$(BIN)/rnnkit demo --out out/demo
 
 test: setup
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 release: setup
 	$(BIN)/rnnkit release

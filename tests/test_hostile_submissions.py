@@ -49,7 +49,16 @@ class Grader:
                          prefix=grader_modes.prefix(self.mode), env=self.env)
 
 
-@pytest.fixture(scope="module", params=GRADED_MODES)
+# Where the grader is an ordinary user, every sandbox shares that user's process limit: the fork
+# bomb of one test must not starve another test's forks, so those tests run one after another
+# (make test uses pytest-xdist's --dist loadgroup).
+MODE_PARAMS = [
+    pytest.param(mode, marks=pytest.mark.xdist_group("one-user-sandboxes")) if mode.startswith("non-root") else mode
+    for mode in GRADED_MODES
+]
+
+
+@pytest.fixture(scope="module", params=MODE_PARAMS)
 def grader(request):
     mode = request.param
     if mode.startswith("docker-root"):
@@ -91,7 +100,9 @@ def check_report(results, reference_results):
     assert listed == [(t["name"], t["max_score"]) for t in reference_results["tests"]]
 
 
-MARKER = "31337.25"  # a sleep time no other process on the machine uses: finds leftovers
+# A sleep time no other process on the machine uses, one per pytest-xdist worker (each runs one
+# test at a time): finds this test's leftovers, never those of a test running beside it.
+MARKER = f"31337.{25 + int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0').removeprefix('gw') or 0)}"
 
 
 def leftovers():
