@@ -3,12 +3,10 @@ kill -9, and `rnnkit demo`'s sample class."""
 
 import csv
 import io
-import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -217,3 +215,14 @@ def test_killed_with_sigkill_and_run_again_it_grades_only_what_is_missing(tmp_pa
     assert f"resuming: {len(first)} of {len(keep)} submissions already graded" in again.stdout
     assert (out / "grades.csv").read_bytes() == (tmp_path / "whole" / "grades.csv").read_bytes()
     assert (out / "regrade.csv").read_bytes() == (tmp_path / "whole" / "regrade.csv").read_bytes()
+
+
+def test_rnnkit_demo_the_quick_starts_main_job_runs(tmp_path):
+    """`make demo` runs `rnnkit demo`: the release, the zips and every bundled sample class."""
+    proc = subprocess.run([*RNNKIT, "demo", "--out", str(tmp_path), "--workers", "2"],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for homework in ("hw1_rnn_cell", "hw2_lstm_gates"):
+        assert (tmp_path / homework / "report.html").is_file()
+        assert (tmp_path / homework / "grades.csv").read_text().count("\n") > 5
+    assert "grades.csv" in proc.stdout and "regrade.csv: 1 submission whose score differs" in proc.stdout

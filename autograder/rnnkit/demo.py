@@ -62,7 +62,7 @@ def run_demo(console, out, workers=None):
         console.print(_gradebook_table(homework, (summary.out_dir / "grades.csv").read_text()))
         console.print(f"   report: {escape(str((summary.out_dir / 'report.html').resolve()))}")
         regrades = (summary.out_dir / "regrade.csv").read_text().count("\n") - 1
-        console.print(f"   regrade.csv: {regrades} submission{"s" * (regrades != 1)} whose score differs from the export's")
+        console.print(f"   regrade.csv: {regrades} submission{'s' * (regrades != 1)} whose score differs from the export's")
         for problem in summary.kit_problems:
             failed = True
             console.print(f"[bold yellow]kit error:[/] {escape(problem)}", highlight=False)
