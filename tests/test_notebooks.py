@@ -5,7 +5,6 @@ import ast
 import json
 
 import nbformat
-import pytest
 
 from conftest import SOLUTIONS, failed_outputs, run_grade, total
 from rnnkit.grade.notebook import code_cells

@@ -18,7 +18,6 @@ What this side enforces itself, whatever the machine's kernel offers:
 """
 
 import ctypes
-import errno
 import functools
 import importlib.metadata
 import itertools

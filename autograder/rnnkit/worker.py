@@ -130,7 +130,6 @@ class _RefusePackages(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             frame = frame.f_back
         return False
 
-
     def create_module(self, spec):
         top = spec.name.split(".")[0]
         rule = f"{top} is not available in this homework: use {self.allowed} and Python's standard library only"

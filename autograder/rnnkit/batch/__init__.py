@@ -14,18 +14,17 @@ import json
 import os
 import shutil
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnkit.batch.export import NotAnExport, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
 from rnnkit.batch.pool import GradingPool, Task
+from rnnkit.grade import NOT_GRADABLE
 from rnnkit.results import write_json_atomically
 
 __all__ = ["NotAnExport", "grade_export"]
 
-NOT_GRADABLE = "Your submission could not be graded"
 SLACK_SECONDS = 120  # beyond a submission's time budget before its grading process counts as stuck
 
 

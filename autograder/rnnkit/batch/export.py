@@ -8,7 +8,6 @@ graded rather than dropped.
 """
 
 import datetime
-import os
 import shutil
 import stat
 import zipfile

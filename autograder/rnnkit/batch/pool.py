@@ -32,7 +32,6 @@ class Task:
     key: str  # the submission's id
     submission: str  # its folder
     out_dir: str  # where results.json goes
-    metadata: str | None = None
 
 
 @dataclass
@@ -77,7 +76,7 @@ def _serve(connection, homework_id, grade_options, supervisor):
             return
         try:
             outcome = grade(
-                homework, task.submission, task.out_dir, metadata=task.metadata,
+                homework, task.submission, task.out_dir,
                 keep_grader_modules=True, **grade_options,
             )
             detail = "" if outcome.kit_ok else "; ".join(e.splitlines()[0] for e in outcome.kit_errors)[:500]

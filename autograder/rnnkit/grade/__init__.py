@@ -24,6 +24,10 @@ from rnnkit.homeworks import GRADERS_ROOT, SECRET_DIRS
 from rnnkit.results import GradescopeResults, validate, write_json_atomically
 from rnnkit.sandbox import SandboxSpec, SandboxStudent, missing_layers
 
+# How results.json's output starts when the submission itself could not be graded (no module
+# file, an unreadable zip or notebook); grade-export reads it back to list such submissions.
+NOT_GRADABLE = "Your submission could not be graded"
+
 PYTEST_ARGS = [
     "-c", str(GRADERS_ROOT / "pytest.ini"),  # not the instructor's own pytest settings
     "--rootdir", str(GRADERS_ROOT),
@@ -140,7 +144,7 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 student = SandboxStudent(spec)
                 student.prestart()
             except SubmissionProblem as problem:
-                notes = f"Your submission could not be graded: {problem}"
+                notes = f"{NOT_GRADABLE}: {problem}"
                 student = SandboxStudent.failed(notes)
             try:
                 exit_code = run_graders(
