@@ -44,8 +44,8 @@ class Grader:
             return tmp_path
         return self.folders.setdefault(tmp_path, grader_modes.open_workdir())
 
-    def grade(self, submission, out, *extra, timeout=300):
-        return run_grade(HW, submission, out, *extra, timeout=timeout,
+    def grade(self, submission, out, *extra, timeout=300, homework=HW):
+        return run_grade(homework, submission, out, *extra, timeout=timeout,
                          prefix=grader_modes.prefix(self.mode), env=self.env)
 
 
@@ -525,3 +525,103 @@ def test_a_package_the_homework_does_not_allow_cannot_be_used(grader, grade_text
         # Not there at all (namespaces), or there but unreadable (Landlock).
         refused = ("No module named 'torch'", "Permission denied")
         assert all(any(r in o for r in refused) for n, o in outputs.items() if n.startswith("output_layer")), outputs
+
+
+# --- notebook submissions (HW3): a hostile cell costs what it defines, nothing more --------------
+
+NOTEBOOK_HW = "hw3_text_generation"
+NOTEBOOK_REFERENCE = (SOLUTIONS / NOTEBOOK_HW / "text_generation.py").read_text()
+HOSTILE_CELLS = {
+    "forges results": (
+        "import json, numpy as np, torch\n"
+        "fake = dict(score=1000, tests=[])\n"
+        "for path in ('results.json', '/autograder/results/results.json', OUT + '/results.json'):\n"
+        "    try:\n"
+        "        open(path, 'w').write(json.dumps(fake))\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print(json.dumps(fake))\n"
+        "np.allclose = torch.allclose = lambda *a, **k: True\n"
+        "np.testing.assert_allclose = lambda *a, **k: None\n"
+    ),
+    "exits": "import sys\nsys.exit(0)",
+    "loops forever": "while True:\n    pass",
+    "floods output": "import sys\nfor _ in range(3000):\n    sys.stdout.write('flood' * 20_000)",
+}
+
+
+def notebook_of(cells):
+    import nbformat
+
+    return nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]))
+
+
+def reference_cells(*inserted):
+    """The HW3 reference as notebook cells (one per statement), ``inserted`` after its imports."""
+    tree = ast.parse(NOTEBOOK_REFERENCE)
+    cells = [ast.get_source_segment(NOTEBOOK_REFERENCE, node) for node in tree.body]
+    first_definition = next(i for i, node in enumerate(tree.body) if isinstance(node, ast.FunctionDef))
+    return cells[:first_definition] + list(inserted) + cells[first_definition:]
+
+
+@pytest.fixture
+def grade_notebook(grader, tmp_path):
+    """grade_notebook(cells) -> results: grade a text_generation.ipynb in this mode; the kit must
+    not fail, and no process may outlive the grading."""
+
+    def _grade(cells):
+        folder = grader.folder(tmp_path)
+        path = folder / "text_generation.ipynb"
+        path.write_text(notebook_of(cells))
+        proc, results = grader.grade(path, folder / "out", homework=NOTEBOOK_HW)
+        assert proc.returncode == 0, f"the kit failed on a student's notebook:\n{proc.stdout}\n{proc.stderr}"
+        jsonschema.validate(results, SCHEMA)
+        assert not leftovers()
+        return results
+
+    return _grade
+
+
+def test_hostile_notebook_cells_cost_only_themselves(grader, grade_notebook, tmp_path):
+    """Cells that forge results, exit, loop forever and flood the output, among the reference's
+    cells: every function the other cells define keeps its points."""
+    out = str(grader.folder(tmp_path) / "out")
+    cells = reference_cells(f"OUT = {out!r}", *HOSTILE_CELLS.values())
+    results = grade_notebook(cells)
+    score, maximum = total(results)
+    assert maximum > 0 and score == maximum, failed_outputs(results)
+    assert "score" not in results
+    notes = results["output"]
+    assert "raised SystemExit" in notes and "was stopped after" in notes and "rnnkit:skip" in notes, notes
+
+
+READER_CELL = """
+from pathlib import Path
+LEAK = []
+for path in ({grader!r}, {solution!r}):
+    try:
+        LEAK.append(Path(path).read_text()[:300])
+    except Exception as error:
+        LEAK.append(f"refused: {{type(error).__name__}}")
+"""
+
+
+def test_a_notebook_cannot_read_the_graders(grader, grade_notebook):
+    """A cell reads a hidden grader and the solution, and sample_next sends back what it got."""
+    reader = READER_CELL.format(
+        grader=str(grader.kit / "autograder/graders/hw3_text_generation/test_3_sampling.py"),
+        solution=str(grader.kit / "solutions/hw3_text_generation/text_generation.py"),
+    )
+    leaking = "def sample_next(probs, temperature, rng):\n    raise RuntimeError('LEAK' + repr(LEAK))"
+    results = grade_notebook(reference_cells() + [reader, leaking])
+    lost = failed_outputs(results)
+    assert {name.split(":")[0] for name in lost} == {"sample_next", "generate"}, sorted(lost)
+    reports = [output for output in lost.values() if "LEAK[" in output]
+    assert reports and all(output.count("refused: ") == 2 for output in reports), reports[0]
+    assert not any("def test_" in output or "BEGIN SOLUTION" in output for output in lost.values())
+
+
+def test_a_notebook_that_kills_python_scores_zero_with_a_clear_message(grade_notebook):
+    results = grade_notebook(reference_cells("import os\nos._exit(3)"))
+    assert total(results)[0] == 0 and len(results["tests"]) > 0
+    assert all("crashed" in output for output in failed_outputs(results).values())

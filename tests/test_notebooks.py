@@ -2,12 +2,18 @@
 Jupyter-only lines neutralized, through the same engine and graders as a .py file."""
 
 import ast
+import copy
 import json
+import re
+import shutil
 
 import nbformat
+import pytest
 
-from conftest import SOLUTIONS, failed_outputs, run_grade, total
-from rnnkit.grade.notebook import code_cells
+import grader_trust
+from conftest import ASSIGNMENTS, SOLUTIONS, failed_outputs, run_grade, total
+from rnnkit.grade.notebook import SKIP_TAG, code_cells
+from rnnkit.release.notebook import ANSWER_TAG, definitions
 
 HW = "hw3_text_generation"
 SOLUTION = (SOLUTIONS / HW / "text_generation.py").read_text()
@@ -80,3 +86,69 @@ def test_a_file_that_is_not_a_notebook_is_the_students_problem(tmp_path):
     results = grade_notebook(tmp_path, json.dumps({"cells": "nonsense"}))
     assert total(results)[0] == 0
     assert "the notebook could not be read" in results["output"]
+
+
+# --- The notebook students receive: made by `rnnkit release` with otter assign from the reference.
+
+STUDENT_NOTEBOOK = ASSIGNMENTS / HW / "text_generation.ipynb"
+QUESTIONS = {"data": ["build_vocab", "make_segments", "vectorize"], "model": ["CharLSTM"],
+             "sampling": ["sample_next"], "generate": ["generate"]}
+
+
+def answered(book):
+    """The student notebook with every answer cell holding the reference's definition."""
+    book = copy.deepcopy(book)
+    found = definitions(SOLUTION)
+    for cell in book.cells:
+        if ANSWER_TAG in cell.metadata.get("tags", []):
+            cell.source = found[re.match(r"(?:def|class) (\w+)", cell.source)[1]]
+    return book
+
+
+def test_student_notebook_asks_for_each_function_and_holds_no_answer():
+    book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    answers = [cell.source for cell in book.cells if ANSWER_TAG in cell.metadata.get("tags", [])]
+    asked = [re.match(r"(?:def|class) (\w+)", source)[1] for source in answers]
+    assert asked == [name for names in QUESTIONS.values() for name in names]
+    assert all("YOUR CODE BELOW" in source and "raise NotImplementedError" in source for source in answers)
+    # (The experiment cells are the instructor's own code, run after the answers: not scanned.)
+    code = [cell.source for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
+    leaked = grader_trust.Homework(HW).code_in("\n".join(code))
+    assert not leaked, f"the student notebook shows reference code: {leaked}"
+    checks = [cell.source.strip() for cell in book.cells if cell.cell_type == "code" and "grader.check" in cell.source]
+    assert checks == [f'grader.check("{question}")' for question in QUESTIONS]
+    assert sorted(book.metadata["otter"]["tests"]) == sorted(QUESTIONS)
+    training = [cell for cell in book.cells if "= train(model" in cell.source or "+ generate(model" in cell.source]
+    assert training and all(SKIP_TAG in cell.metadata["tags"] for cell in training)
+
+
+def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path):
+    """In a real Jupyter kernel, as a student works: the checks of the unfinished notebook fail
+    and say what is not implemented yet; after the answers are filled in, they all pass."""
+    nbclient = pytest.importorskip("nbclient")
+    folder = tmp_path / HW
+    shutil.copytree(ASSIGNMENTS / HW, folder)
+    book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    run = [cell for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
+    book.cells = run + [cell for cell in answered(book).cells if ANSWER_TAG in cell.metadata.get("tags", [])] + [
+        nbformat.v4.new_code_cell(f'grader.check("{question}")') for question in QUESTIONS]
+    nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}}).execute()
+    outputs = ["".join(output.get("data", {}).get("text/plain", output.get("text", "")) for output in cell.outputs)
+               for cell in book.cells if cell.source.startswith("grader.check")]
+    before, after = outputs[:len(QUESTIONS)], outputs[len(QUESTIONS):]
+    for question, text in zip(QUESTIONS, before):
+        assert "Test case failed" in text and "is not implemented yet" in text, (question, text)
+    assert "0.1 make_segments" in before[0]  # numbered as on Gradescope
+    for question, text in zip(QUESTIONS, after):
+        assert "All test cases passed" in text, (question, text)
+
+
+@pytest.mark.parametrize("answers", [True, False], ids=["answered", "as_given"])
+def test_the_student_notebook_is_graded_by_the_engine(tmp_path, answers):
+    """The notebook students receive grades to 0 as given and to full marks with the answers,
+    its training cells left out."""
+    book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    results = grade_notebook(tmp_path, nbformat.writes(answered(book) if answers else book))
+    score, maximum = total(results)
+    assert maximum > 0 and score == (maximum if answers else 0), failed_outputs(results)

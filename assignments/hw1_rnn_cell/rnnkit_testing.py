@@ -180,6 +180,7 @@ class InProcessStudent:
     def __init__(self, module):
         self._module = module
         self._folder = os.path.dirname(os.path.realpath(module.__file__))
+        self._file = os.path.basename(module.__file__)  # text_generation.py, or .ipynb in a notebook
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -191,7 +192,7 @@ class InProcessStudent:
         student's function left them, to check that it did not modify its inputs."""
         function = getattr(self._module, name, None)
         if not callable(function):
-            raise SubmissionFailed(f"{self._module.__name__}.py has no function named `{name}`")
+            raise SubmissionFailed(f"{self._file} has no function named `{name}`")
         args, kwargs = _copied(args), _copied(kwargs)
         try:
             result = function(*args, **kwargs)
@@ -203,7 +204,7 @@ class InProcessStudent:
         """Build an object with the student's ``name`` and hold it (see StudentObject)."""
         function = getattr(self._module, name, None)
         if not callable(function):
-            raise SubmissionFailed(f"{self._module.__name__}.py has no function named `{name}`")
+            raise SubmissionFailed(f"{self._file} has no function named `{name}`")
         try:
             target = function(*_copied(args), **_copied(kwargs))
         except Exception as error:
@@ -464,3 +465,67 @@ class PublicTestsReport:
             )
         if self.replaces_tracebacks and any(t["passed"] is False for t in self.tests.values()):
             write("For pytest's full tracebacks, run: pytest --tb=short")
+
+
+# --- grader.check("question") in a notebook homework: the notebook's public checks are these same
+# public tests, run in the notebook's kernel against the functions the notebook defines.
+
+
+def tested_function(title):
+    """The student function (or class) a test's title names: "CharLSTM.forward: logits ..." -> CharLSTM."""
+    return title.split(":", 1)[0].split(".", 1)[0].strip()
+
+
+class NotebookCheckFailed(AssertionError):
+    """One question's public tests failed in the notebook; the message lists each failure's reason."""
+
+
+class _NotebookSession:
+    """The pytest plugin of one notebook check: the notebook as ``student``, only the question's tests."""
+
+    def __init__(self, notebook, functions):
+        self.notebook, self.functions, self.report = notebook, set(functions), None
+
+    def pytest_configure(self, config):
+        self.report = PublicTestsReport(config)
+        config.pluginmanager.register(self.report, PublicTestsReport.name)
+
+    @pytest.fixture(scope="session")
+    def student(self):
+        return InProcessStudent(self.notebook)
+
+    @pytest.hookimpl(trylast=True)  # after the report has numbered every public test
+    def pytest_collection_modifyitems(self, config, items):
+        selected = [item for item in items if tested_function(test_title(item)) in self.functions]
+        config.hook.pytest_deselected(items=[item for item in items if item not in selected])
+        items[:] = selected
+
+
+
+def check_notebook(env, module, functions):
+    """Run the public tests of ``functions`` against the notebook's definitions (``env``: its
+    globals); raise NotebookCheckFailed naming each failed test and why. Otter's ``grader.check``
+    calls this from the notebook's test cells."""
+    import contextlib
+    import io
+    import types
+
+    folder = os.path.dirname(os.path.abspath(__file__))
+    notebook = types.ModuleType(module)
+    notebook.__dict__.update(env)
+    notebook.__file__ = os.path.join(folder, f"{module}.ipynb")
+    session = _NotebookSession(notebook, functions)
+    tests = os.path.join(folder, f"test_public_{module}.py")
+    arguments = [tests, "--noconftest", "-p", "rnnkit_testing", "-p", "no:cacheprovider", "-q"]
+    with contextlib.redirect_stdout(io.StringIO()) as output, contextlib.redirect_stderr(output):
+        pytest.main(arguments, plugins=[session])
+    records = [t for t in (session.report.tests.values() if session.report else ()) if t["passed"] is not None]
+    if not records:
+        raise NotebookCheckFailed(f"the public tests could not run:\n{output.getvalue()[-800:]}")
+    failed = [t for t in records if not t["passed"]]
+    if failed:
+        lines = [f"{len(failed)} of {len(records)} public tests failed:"]
+        for test in failed:
+            lines.append(f"{test['number']} {test['name']}")
+            lines += [f"    {line}" for line in test["message"].splitlines() if line.strip()]
+        raise NotebookCheckFailed("\n".join(lines))

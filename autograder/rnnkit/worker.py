@@ -155,6 +155,18 @@ class _HidingPathFinder(importlib.machinery.PathFinder):
             return None
         return super().find_spec(fullname, path, target)
 
+    @classmethod
+    def find_distributions(cls, *args, **kwargs):
+        # Their metadata too: torch asks importlib.metadata for optree's version and, finding
+        # one, imports optree without a guard.
+        # Named from the folder (optree-0.13.0.dist-info): where Landlock hides the files, the
+        # metadata cannot be read, but the folder is still listed.
+        for distribution in super().find_distributions(*args, **kwargs):
+            folder = getattr(distribution, "_path", None)
+            name = folder.name.split("-")[0] if folder is not None else distribution.metadata["Name"] or ""
+            if name.lower().replace("-", "_") not in cls.hidden:
+                yield distribution
+
 
 _WORKER_PID = os.getpid()
 

@@ -140,7 +140,8 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 allow_unsafe=allow_unsafe,
             )
             try:
-                notes = stage(submission, homework.module, staged)
+                # Half the import time for a notebook's cells; the rest starts Python and torch.
+                notes = stage(submission, homework.module, staged, limits.import_timeout / 2)
                 student = SandboxStudent(spec)
                 student.prestart()
             except SubmissionProblem as problem:

@@ -54,27 +54,70 @@ def code_cells(text):
     return cells
 
 
+# Each cell runs under a timer, so one cell that loops forever (or trains for minutes) costs what it
+# defines, not the whole notebook: SIGALRM raises in the cell, the next cell runs. All cells together
+# get half the import time limit, leaving the rest for starting Python and importing torch.
+CELL_SECONDS = 10
+
 MODULE = '''"""Made by the autograder from {notebook}: its code cells, each run on its own."""
 
 import os as _rnnkit_os
+import signal as _rnnkit_signal
+import time as _rnnkit_time
 
 _RNNKIT_NOTEBOOK = _rnnkit_os.path.join(_rnnkit_os.path.dirname(_rnnkit_os.path.abspath(__file__)), {notebook!r})
 _RNNKIT_CELLS = {cells}
 _rnnkit_cell_errors = []
-_rnnkit_number = _rnnkit_code = None
-for _rnnkit_number, _rnnkit_code in _RNNKIT_CELLS:
-    try:
-        exec(compile(_rnnkit_code, f"{{_RNNKIT_NOTEBOOK}}, cell {{_rnnkit_number}}", "exec"), globals())
-    except BaseException as _rnnkit_error:  # one broken cell costs only what it defines
-        if len(_rnnkit_cell_errors) < {max_notes}:
-            _rnnkit_cell_errors.append(
-                f"cell {{_rnnkit_number}} raised {{type(_rnnkit_error).__name__}}: {{str(_rnnkit_error)[:200]}}"
-            )
-del _rnnkit_number, _rnnkit_code
+
+
+class _RnnkitCellTimeout(BaseException):
+    pass
+
+
+def _rnnkit_alarm(signum, frame, running=[False]):
+    if running[0]:
+        running[0] = False
+        raise _RnnkitCellTimeout()
+
+
+def _rnnkit_run_cells(running=_rnnkit_alarm.__defaults__[0]):
+    deadline = _rnnkit_time.monotonic() + {total_seconds}
+    for number, code in _RNNKIT_CELLS:
+        left = deadline - _rnnkit_time.monotonic()
+        if left <= 0:
+            return f"cell {{number}} and the cells after it were not run: the notebook's cells took more than {total_seconds:g} s in all"
+        seconds = min({cell_seconds}, left)
+        note = None
+        try:
+            running[0] = True
+            _rnnkit_signal.setitimer(_rnnkit_signal.ITIMER_REAL, seconds)
+            exec(compile(code, f"{{_RNNKIT_NOTEBOOK}}, cell {{number}}", "exec"), globals())
+            running[0] = False
+        except _RnnkitCellTimeout:
+            note = (f"cell {{number}} was stopped after {{seconds:.0f}} s (give a long cell, such as training, "
+                    "the tag rnnkit:skip so that grading leaves it out)")
+        except BaseException as error:  # one broken cell costs only what it defines
+            note = f"cell {{number}} raised {{type(error).__name__}}: {{str(error)[:200]}}"
+        finally:
+            running[0] = False
+            _rnnkit_signal.setitimer(_rnnkit_signal.ITIMER_REAL, 0)
+        if note and len(_rnnkit_cell_errors) < {max_notes}:
+            _rnnkit_cell_errors.append(note)
+    return None
+
+
+_rnnkit_signal.signal(_rnnkit_signal.SIGALRM, _rnnkit_alarm)
+_rnnkit_stopped = _rnnkit_run_cells()
+if _rnnkit_stopped:
+    _rnnkit_cell_errors.append(_rnnkit_stopped)
+_rnnkit_signal.signal(_rnnkit_signal.SIGALRM, _rnnkit_signal.SIG_DFL)
+del _rnnkit_stopped
 '''
 
 
-def module_source(text, notebook_name):
-    """The text of the module made from a notebook's JSON ``text``."""
+def module_source(text, notebook_name, total_seconds=2 * CELL_SECONDS):
+    """The text of the module made from a notebook's JSON ``text``; its cells may run for
+    ``total_seconds`` in all, each at most CELL_SECONDS."""
     cells = [[number, code] for number, code in code_cells(text)]
-    return MODULE.format(notebook=notebook_name, cells=json.dumps(cells), max_notes=MAX_NOTES)
+    return MODULE.format(notebook=notebook_name, cells=json.dumps(cells), max_notes=MAX_NOTES,
+                         cell_seconds=CELL_SECONDS, total_seconds=total_seconds)

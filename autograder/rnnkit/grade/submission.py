@@ -68,7 +68,7 @@ def _copy_python_files(source_dir, destination):
             _copy_file(path, destination / path.name)
 
 
-def _stage_notebook(path, destination, filename):
+def _stage_notebook(path, destination, filename, notebook_seconds):
     """Write the module made from the notebook at ``path``; return the note for the student."""
     from rnnkit.grade.notebook import NotebookProblem, module_source
 
@@ -78,15 +78,16 @@ def _stage_notebook(path, destination, filename):
     if len(data) > MAX_BYTES:
         raise SubmissionProblem(f"{path.name} is larger than 20 MB")
     try:
-        source = module_source(data.decode("utf-8", errors="replace"), path.name)
+        source = module_source(data.decode("utf-8", errors="replace"), path.name, notebook_seconds)
     except NotebookProblem as problem:
         raise SubmissionProblem(f"{path.name}: {problem}") from None
     (destination / filename).write_text(source)
     return f"Graded the code cells of {path.name}."
 
 
-def stage(submission, module, destination):
+def stage(submission, module, destination, notebook_seconds=20):
     """Copy the submission's Python files into ``destination`` with ``<module>.py`` at its top.
+    (A notebook's cells may run for ``notebook_seconds`` in all.)
 
     Returns a note for the student about what was graded; raises SubmissionProblem when it
     cannot be graded."""
@@ -104,7 +105,7 @@ def stage(submission, module, destination):
             return f"Graded {submission.name} as {filename}."
         return f"Graded {filename}."
     if submission.is_file() and submission.suffix == ".ipynb":
-        return _stage_notebook(submission, destination, filename)
+        return _stage_notebook(submission, destination, filename, notebook_seconds)
     if submission.is_file() and submission.suffix == ".zip":
         unpacked = destination.parent / "unzipped"
         unpacked.mkdir()
@@ -122,7 +123,7 @@ def stage(submission, module, destination):
     notebooks = _candidates(submission, f"{module}.ipynb") or [p for p in _walk(submission) if p.suffix == ".ipynb"]
     python_files = [p for p in _walk(submission) if p.suffix == ".py"]
     if notebooks and not python_files:  # a notebook homework handed in as a notebook
-        return _stage_notebook(submission / notebooks[0], destination, filename)
+        return _stage_notebook(submission / notebooks[0], destination, filename, notebook_seconds)
     # No file has the module's name: a single Python file is graded as the module, as a single
     # renamed .py is; with several, the student is told which ones were seen.
     if len(python_files) == 1:

@@ -9,7 +9,9 @@ What students receive is derived, never edited by hand:
 * ``rnnkit_testing.py``: the checks and fixtures the tests use, copied from ``autograder/``;
 * ``conftest.py``: makes ``pytest`` in the folder call the student's module directly, and
   report the public points;
-* ``README.md``: ``solutions/<hw>/README.md`` with the points table filled in from the graders.
+* ``README.md``: ``solutions/<hw>/README.md`` with the points table filled in from the graders;
+* ``<module>.ipynb``, for a homework with a ``solutions/<hw>/notebook.md``: the student notebook,
+  made by otter-grader from the same solution module (see ``notebook.py``).
 
 ``--check`` compares instead of writing, so a test can fail when ``assignments/`` is stale.
 """
@@ -17,8 +19,10 @@ What students receive is derived, never edited by hand:
 import pytest
 
 from rnnkit import PACKAGE_DIR
+from rnnkit.release.notebook import NOTEBOOK_SOURCE, student_notebook
 from rnnkit.release.stubs import make_stub
 from rnnkit.results import PUBLIC_TESTS, GradescopeResults
+from rnnkit_testing import tested_function
 
 POINTS_PLACEHOLDER = "<!-- POINTS TABLE -->"
 
@@ -84,13 +88,22 @@ def render(homework):
     readme = (homework.solution_dir / "README.md").read_text()
     if POINTS_PLACEHOLDER not in readme:
         raise ValueError(f"{homework.solution_dir / 'README.md'} has no {POINTS_PLACEHOLDER} line")
-    return {
+    records = collect_graders(homework)
+    files = {
         f"{homework.module}.py": make_stub(solution.read_text(), str(solution), homework.given),
         f"test_public_{homework.module}.py": (homework.graders_dir / PUBLIC_TESTS).read_text(),
         "rnnkit_testing.py": (PACKAGE_DIR.parent / "rnnkit_testing.py").read_text(),
         "conftest.py": CONFTEST.format(module=homework.module),
-        "README.md": readme.replace(POINTS_PLACEHOLDER, points_table(collect_graders(homework))),
+        "README.md": readme.replace(POINTS_PLACEHOLDER, points_table(records)),
     }
+    if (homework.solution_dir / NOTEBOOK_SOURCE).is_file():
+        public_points = {}
+        for record in records:
+            if record["file"].name == PUBLIC_TESTS:
+                function = tested_function(record["name"])
+                public_points[function] = public_points.get(function, 0) + record["max_score"]
+        files[f"{homework.module}.ipynb"] = student_notebook(homework, public_points)
+    return files
 
 
 def release(homeworks, check=False):

@@ -1,0 +1,189 @@
+"""The student notebook of a notebook homework, made from the same solution module as the stub.
+
+The solution module stays the single source of truth. ``solutions/<hw>/notebook.md`` only says
+how the notebook reads: markdown, and three kinds of directive lines::
+
+    <!-- code: imports -->                      the module's imports and constants
+    <!-- code: default_corpus train -->         these definitions, whole (given code)
+    <!-- question: data: build_vocab vectorize -->
+
+A question becomes otter-grader's assign format: its prompt (the markdown up to the next
+directive), the definitions it asks for with their BEGIN/END SOLUTION blocks, and one test cell
+that runs the public tests of those functions in the notebook (``rnnkit_testing.check_notebook``).
+A fenced ```python block is an experiment: students run it, the autograder skips it.
+
+``otter assign`` then turns this master notebook into the student notebook, with the solution
+blocks removed and the tests in the notebook's metadata, so ``grader.check("data")`` works with
+nothing but the notebook, ``rnnkit_testing.py`` and the public tests beside it. Each answer cell
+then gets the same marked TODO block as the module stub.
+"""
+
+import ast
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from rnnkit.grade.notebook import SKIP_TAG
+from rnnkit.release.stubs import make_stub
+
+NOTEBOOK_SOURCE = "notebook.md"
+_DIRECTIVE = re.compile(r"^<!--\s*(?P<kind>code|question):\s*(?P<body>.*?)\s*-->\s*$")
+_FENCE = re.compile(r"^```python\s*$")
+ANSWER_TAG = "otter_answer_cell"  # otter's tag on the cells students write in
+SKIP_LINE = "# rnnkit: skip (not graded: the autograder does not run this cell)"
+
+ASSIGNMENT_CONFIG = """# ASSIGNMENT CONFIG
+name: {module}
+init_cell: true
+check_all_cell: false
+export_cell: false
+run_tests: false
+generate: false
+tests:
+  files: false
+  ok_format: false
+"""
+
+TEST_CELL = '''""" # BEGIN TEST CONFIG
+points: {points:g}
+""" # END TEST CONFIG
+def test_{question}(env):
+    # The public tests of {names}, run on this notebook's definitions.
+    from rnnkit_testing import check_notebook
+    check_notebook(env, {module!r}, {functions!r})
+'''
+
+
+class NotebookSourceError(ValueError):
+    pass
+
+
+def definitions(source):
+    """{name: source text} of a module's top-level functions and classes, plus "imports": the
+    imports and constants before the first definition (the module docstring left out)."""
+    lines = source.splitlines()
+    found, preamble_end = {}, None
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            preamble_end = start - 1 if preamble_end is None else preamble_end
+            end = node.end_lineno
+            while end < len(lines) and re.match(r"[ \t]+#", lines[end]):  # a closing "# END SOLUTION"
+                end += 1
+            found[node.name] = "\n".join(lines[start - 1:end])
+    first = tree.body[0]
+    docstring = isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant)
+    start = first.end_lineno if docstring else 0
+    found["imports"] = "\n".join(lines[start:preamble_end]).strip()
+    return found
+
+
+def _blocks(text):
+    """The narrative as ("markdown" | "python" | "code" | "question", text) blocks, in order."""
+    blocks, markdown, fence = [], [], None
+    for line in text.splitlines():
+        if fence is not None:
+            if line.strip() == "```":
+                blocks.append(("python", "\n".join(fence)))
+                fence = None
+            else:
+                fence.append(line)
+            continue
+        directive = _DIRECTIVE.match(line)
+        if directive or _FENCE.match(line):
+            blocks.append(("markdown", "\n".join(markdown)))
+            markdown = []
+            if directive:
+                blocks.append((directive["kind"], directive["body"]))
+            else:
+                fence = []
+        else:
+            markdown.append(line)
+    if fence is not None:
+        raise NotebookSourceError("a ```python block is never closed")
+    blocks.append(("markdown", "\n".join(markdown)))
+    return [(kind, body) for kind, body in blocks if kind != "markdown" or body.strip()]
+
+
+def _code(names, found, where):
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise NotebookSourceError(f"{where}: the solution module defines no {', '.join(missing)}")
+    return [nbformat.v4.new_code_cell(found[name]) for name in names]
+
+
+def _question(directive, found, where, module, public_points, cells):
+    """The cells of one question; its prompt is the markdown cell just before it (taken from ``cells``)."""
+    name, _, functions = (part.strip() for part in directive.partition(":"))
+    functions = functions.split()
+    if not re.fullmatch(r"\w+", name) or not functions:
+        raise NotebookSourceError(f"{where}: write a question as <!-- question: NAME: FUNCTIONS -->")
+    if not cells or cells[-1].cell_type != "markdown":
+        raise NotebookSourceError(f"{where}: question {name} needs markdown before it (its prompt)")
+    prompt = cells.pop()
+    points = sum(public_points.get(function, 0) for function in functions)
+    test = TEST_CELL.format(points=points, question=name, module=module, functions=functions,
+                            names=", ".join(functions))
+    raw = nbformat.v4.new_raw_cell
+    return [
+        raw(f"# BEGIN QUESTION\nname: {name}\npoints: {points:g}"), prompt,
+        raw("# BEGIN SOLUTION"), *_code(functions, found, where), raw("# END SOLUTION"),
+        raw("# BEGIN TESTS"), nbformat.v4.new_code_cell(test), raw("# END TESTS"), raw("# END QUESTION"),
+    ]
+
+
+def master_notebook(homework, public_points):
+    """The otter-grader master notebook (solutions and tests) of a homework with a notebook.md.
+
+    ``public_points``: {function: points of its public tests}, for the questions' point values.
+    """
+    source = (homework.solution_dir / f"{homework.module}.py").read_text()
+    found = definitions(source)
+    where = homework.solution_dir / NOTEBOOK_SOURCE
+    raw, markdown = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell
+    cells = [raw(ASSIGNMENT_CONFIG.format(module=homework.module))]
+    for kind, body in _blocks(where.read_text()):
+        if kind == "markdown":
+            cells.append(markdown(body.strip()))
+        elif kind == "python":
+            cell = nbformat.v4.new_code_cell(f"{SKIP_LINE}\n{body.strip()}")
+            cell.metadata["tags"] = [SKIP_TAG]
+            cells.append(cell)
+        elif kind == "code":
+            cells += _code(body.split(), found, where)
+        else:
+            cells += _question(body, found, where, homework.module, public_points, cells)
+    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+def student_notebook(homework, public_points):
+    """The text of the notebook students receive: ``otter assign`` run on the master notebook."""
+    master = master_notebook(homework, public_points)
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        path = scratch / f"{homework.module}.ipynb"
+        nbformat.write(master, path)
+        run = subprocess.run(
+            [sys.executable, "-m", "otter", "assign", str(path), str(scratch / "out")],
+            capture_output=True, text=True, cwd=scratch,
+        )
+        student = scratch / "out" / "student" / path.name
+        if run.returncode != 0 or not student.is_file():
+            raise RuntimeError(f"otter assign failed on the master notebook of {homework.id}:\n{run.stderr[-2000:]}")
+        notebook = nbformat.read(student, as_version=4)
+    found = definitions((homework.solution_dir / f"{homework.module}.py").read_text())
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"  # stable ids: a release made twice is the same file
+        # Otter leaves `...` where a solution was, so an unfinished function returns None and the
+        # checks fail on a None. Give the answer cells the module stub's marked block instead: an
+        # unfinished function says so, as it does in the .py.
+        name = re.match(r"(?:def|class) (\w+)", cell.source)
+        if ANSWER_TAG in cell.metadata.get("tags", []) and name and name[1] in found:
+            cell.source = make_stub(found[name[1]]).rstrip("\n")
+    return nbformat.writes(notebook) + "\n"
