@@ -72,7 +72,45 @@ HW2 = [
     ("group of two", ("solution",), 0),
     ("empty folder", ("empty",), None),
 ]
-MODULES = {"hw1_rnn_cell": ("rnn_cell", HW1), "hw2_lstm_gates": ("lstm_gates", HW2)}
+# HW3 is a notebook homework: most of its class hand in text_generation.ipynb, the student notebook
+# with their answers (here the reference's, edited), a few the module.
+HW3 = [
+    ("reference", ("solution",), 0),
+    ("notebook", ("notebook",), 0),
+    ("notebook as given", ("notebook", "stub"), 0),
+    ("logits from the first time step", ("notebook", "edit", "self.fc(outputs[:, -1])", "self.fc(outputs[:, 0])"), 0),
+    ("temperature multiplied", ("notebook", "edit", "np.log(probs[positive]) / temperature",
+                                "np.log(probs[positive]) * temperature"), 0),
+    ("trains in a graded cell", ("notebook", "cell", "model = CharLSTM(len(build_vocab(default_corpus())[0]))\n"
+                                 "text = default_corpus()\nX, y = vectorize(*make_segments(text), build_vocab(text)[1])\n"
+                                 "losses = train(model, X, y, epochs=20)"), 0),
+    ("a cell with a syntax error", ("notebook", "edit", "def sample_next(probs, temperature, rng):",
+                                    "def sample_next(probs, temperature, rng:"), 0),
+    ("module with segments off by one", ("edit", "range(0, len(text) - maxlen, step)",
+                                         "range(0, len(text) - maxlen + 1, step)"), 0),
+]
+MODULES = {"hw1_rnn_cell": ("rnn_cell", HW1), "hw2_lstm_gates": ("lstm_gates", HW2),
+           "hw3_text_generation": ("text_generation", HW3)}
+
+
+def notebook_of(kind, module, homework):
+    """The text of a notebook submission: the student notebook with the reference's answers, then
+    the entry's change (as given, one answer edited, or one more cell)."""
+    import nbformat
+
+    from rnnkit.release.notebook import answered
+
+    book = nbformat.read(ROOT / "assignments" / homework / f"{module}.ipynb", as_version=4)
+    if kind[1:2] == ("stub",):
+        return nbformat.writes(book)
+    book = answered(book, (ROOT / "solutions" / homework / f"{module}.py").read_text())
+    if kind[1:2] == ("edit",):
+        edited = [cell for cell in book.cells if kind[2] in cell.source]
+        assert len(edited) == 1, kind[2]
+        edited[0].source = edited[0].source.replace(kind[2], kind[3])
+    elif kind[1:2] == ("cell",):
+        book.cells.append(nbformat.v4.new_code_cell(kind[2]))
+    return nbformat.writes(book)
 
 
 def source_of(kind, module, homework):
@@ -116,7 +154,9 @@ def build(homework, module, entries, first_id):
         if kind[0] != "no folder":
             folder.mkdir()
             text = source_of(kind, module, homework)
-            if text is not None:
+            if kind[0] == "notebook":
+                (folder / f"{module}.ipynb").write_text(notebook_of(kind, module, homework))
+            elif text is not None:
                 name = kind[1] if kind[0] == "solution" and len(kind) > 1 else f"{module}.py"
                 (folder / name).write_text(text)
             elif kind[0] == "file":

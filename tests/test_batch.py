@@ -222,7 +222,16 @@ def test_rnnkit_demo_the_quick_starts_main_job_runs(tmp_path):
     proc = subprocess.run([*RNNKIT, "demo", "--out", str(tmp_path), "--workers", "2"],
                           capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for homework in ("hw1_rnn_cell", "hw2_lstm_gates"):
+    for homework in ("hw1_rnn_cell", "hw2_lstm_gates", "hw3_text_generation"):
         assert (tmp_path / homework / "report.html").is_file()
         assert (tmp_path / homework / "grades.csv").read_text().count("\n") > 5
     assert "grades.csv" in proc.stdout and "regrade.csv: 1 submission whose score differs" in proc.stdout
+    # HW3's class handed in notebooks (and two modules), through the same path.
+    rows = {row["Submission ID"]: row for row in csv.DictReader(io.StringIO(
+        (tmp_path / "hw3_text_generation" / "grades.csv").read_text()))}
+    full = rows["3100"]["Max Points"]
+    assert rows["3100"]["Score"] == rows["3101"]["Score"] == full  # the module, the notebook
+    assert rows["3105"]["Score"] == full  # an untagged training cell is stopped, nothing else lost
+    assert rows["3102"]["Score"] == "0"  # the notebook as given
+    for wrong in ("3103", "3104", "3106", "3107"):
+        assert 0 < float(rows[wrong]["Score"]) < float(full), rows[wrong]

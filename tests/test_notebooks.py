@@ -2,7 +2,6 @@
 Jupyter-only lines neutralized, through the same engine and graders as a .py file."""
 
 import ast
-import copy
 import json
 import re
 import shutil
@@ -13,7 +12,7 @@ import pytest
 import grader_trust
 from conftest import ASSIGNMENTS, SOLUTIONS, failed_outputs, run_grade, total
 from rnnkit.grade.notebook import SKIP_TAG, code_cells
-from rnnkit.release.notebook import ANSWER_TAG, definitions
+from rnnkit.release.notebook import ANSWER_TAG, answered
 
 HW = "hw3_text_generation"
 SOLUTION = (SOLUTIONS / HW / "text_generation.py").read_text()
@@ -95,16 +94,6 @@ QUESTIONS = {"data": ["build_vocab", "make_segments", "vectorize"], "model": ["C
              "sampling": ["sample_next"], "generate": ["generate"]}
 
 
-def answered(book):
-    """The student notebook with every answer cell holding the reference's definition."""
-    book = copy.deepcopy(book)
-    found = definitions(SOLUTION)
-    for cell in book.cells:
-        if ANSWER_TAG in cell.metadata.get("tags", []):
-            cell.source = found[re.match(r"(?:def|class) (\w+)", cell.source)[1]]
-    return book
-
-
 def test_student_notebook_asks_for_each_function_and_holds_no_answer():
     book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
     answers = [cell.source for cell in book.cells if ANSWER_TAG in cell.metadata.get("tags", [])]
@@ -130,7 +119,7 @@ def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path):
     shutil.copytree(ASSIGNMENTS / HW, folder)
     book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
     run = [cell for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
-    book.cells = run + [cell for cell in answered(book).cells if ANSWER_TAG in cell.metadata.get("tags", [])] + [
+    book.cells = run + [cell for cell in answered(book, SOLUTION).cells if ANSWER_TAG in cell.metadata.get("tags", [])] + [
         nbformat.v4.new_code_cell(f'grader.check("{question}")') for question in QUESTIONS]
     nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}}).execute()
@@ -149,6 +138,6 @@ def test_the_student_notebook_is_graded_by_the_engine(tmp_path, answers):
     """The notebook students receive grades to 0 as given and to full marks with the answers,
     its training cells left out."""
     book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
-    results = grade_notebook(tmp_path, nbformat.writes(answered(book) if answers else book))
+    results = grade_notebook(tmp_path, nbformat.writes(answered(book, SOLUTION) if answers else book))
     score, maximum = total(results)
     assert maximum > 0 and score == (maximum if answers else 0), failed_outputs(results)

@@ -11,7 +11,8 @@ What students receive is derived, never edited by hand:
   report the public points;
 * ``README.md``: ``solutions/<hw>/README.md`` with the points table filled in from the graders;
 * ``<module>.ipynb``, for a homework with a ``solutions/<hw>/notebook.md``: the student notebook,
-  made by otter-grader from the same solution module (see ``notebook.py``).
+  made by otter-grader from the same solution module (see ``notebook.py``);
+* the README's figures, ``solutions/<hw>/*.svg`` (text, written by the benchmarks).
 
 ``--check`` compares instead of writing, so a test can fail when ``assignments/`` is stale.
 """
@@ -96,6 +97,8 @@ def render(homework):
         "conftest.py": CONFTEST.format(module=homework.module),
         "README.md": readme.replace(POINTS_PLACEHOLDER, points_table(records)),
     }
+    for figure in sorted(homework.solution_dir.glob("*.svg")):
+        files[figure.name] = figure.read_text()
     if (homework.solution_dir / NOTEBOOK_SOURCE).is_file():
         public_points = {}
         for record in records:

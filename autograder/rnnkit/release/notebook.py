@@ -19,6 +19,7 @@ then gets the same marked TODO block as the module stub.
 """
 
 import ast
+import copy
 import re
 import subprocess
 import sys
@@ -160,6 +161,18 @@ def master_notebook(homework, public_points):
             cells += _question(body, found, where, homework.module, public_points, cells)
     return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
         "name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+def answered(book, solution_source):
+    """A copy of a student notebook with the reference's definitions in its answer cells (what a
+    student who finished would hand in): for the kit's tests, benchmarks and sample class."""
+    book = copy.deepcopy(book)
+    found = definitions(solution_source)
+    for cell in book.cells:
+        name = re.match(r"(?:def|class) (\w+)", cell.source)
+        if ANSWER_TAG in cell.metadata.get("tags", []) and name:
+            cell.source = found[name[1]]
+    return book
 
 
 def student_notebook(homework, public_points):
