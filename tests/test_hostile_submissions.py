@@ -530,7 +530,7 @@ def test_a_package_the_homework_does_not_allow_cannot_be_used(grader, grade_text
 # --- notebook submissions (HW3): a hostile cell costs what it defines, nothing more --------------
 
 NOTEBOOK_HW = "hw3_text_generation"
-NOTEBOOK_REFERENCE = (SOLUTIONS / NOTEBOOK_HW / "text_generation.py").read_text()
+NOTEBOOK_MODULES = {"hw3_text_generation": "text_generation", "hw4_seq2seq": "seq2seq"}
 HOSTILE_CELLS = {
     "forges results": (
         "import json, numpy as np, torch\n"
@@ -556,10 +556,12 @@ def notebook_of(cells):
     return nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]))
 
 
-def reference_cells(*inserted):
-    """The HW3 reference as notebook cells (one per statement), ``inserted`` after its imports."""
-    tree = ast.parse(NOTEBOOK_REFERENCE)
-    cells = [ast.get_source_segment(NOTEBOOK_REFERENCE, node) for node in tree.body]
+def reference_cells(*inserted, homework=NOTEBOOK_HW):
+    """A notebook homework's reference as notebook cells (one per statement), ``inserted`` after
+    its imports."""
+    source = (SOLUTIONS / homework / f"{NOTEBOOK_MODULES[homework]}.py").read_text()
+    tree = ast.parse(source)
+    cells = [ast.get_source_segment(source, node) for node in tree.body]
     first_definition = next(i for i, node in enumerate(tree.body) if isinstance(node, ast.FunctionDef))
     return cells[:first_definition] + list(inserted) + cells[first_definition:]
 
@@ -569,11 +571,11 @@ def grade_notebook(grader, tmp_path):
     """grade_notebook(cells) -> results: grade a text_generation.ipynb in this mode; the kit must
     not fail, and no process may outlive the grading."""
 
-    def _grade(cells):
+    def _grade(cells, homework=NOTEBOOK_HW):
         folder = grader.folder(tmp_path)
-        path = folder / "text_generation.ipynb"
+        path = folder / f"{NOTEBOOK_MODULES[homework]}.ipynb"
         path.write_text(notebook_of(cells))
-        proc, results = grader.grade(path, folder / "out", homework=NOTEBOOK_HW)
+        proc, results = grader.grade(path, folder / "out", homework=homework)
         assert proc.returncode == 0, f"the kit failed on a student's notebook:\n{proc.stdout}\n{proc.stderr}"
         jsonschema.validate(results, SCHEMA)
         assert not leftovers()
@@ -582,12 +584,13 @@ def grade_notebook(grader, tmp_path):
     return _grade
 
 
-def test_hostile_notebook_cells_cost_only_themselves(grader, grade_notebook, tmp_path):
+@pytest.mark.parametrize("homework", NOTEBOOK_MODULES)
+def test_hostile_notebook_cells_cost_only_themselves(grader, grade_notebook, tmp_path, homework):
     """Cells that forge results, exit, loop forever and flood the output, among the reference's
     cells: every function the other cells define keeps its points."""
     out = str(grader.folder(tmp_path) / "out")
-    cells = reference_cells(f"OUT = {out!r}", *HOSTILE_CELLS.values())
-    results = grade_notebook(cells)
+    cells = reference_cells(f"OUT = {out!r}", *HOSTILE_CELLS.values(), homework=homework)
+    results = grade_notebook(cells, homework)
     score, maximum = total(results)
     assert maximum > 0 and score == maximum, failed_outputs(results)
     assert "score" not in results

@@ -89,55 +89,79 @@ def test_a_file_that_is_not_a_notebook_is_the_students_problem(tmp_path):
 
 # --- The notebook students receive: made by `rnnkit release` with otter assign from the reference.
 
-STUDENT_NOTEBOOK = ASSIGNMENTS / HW / "text_generation.ipynb"
-QUESTIONS = {"data": ["build_vocab", "make_segments", "vectorize"], "model": ["CharLSTM"],
-             "sampling": ["sample_next"], "generate": ["generate"]}
+NOTEBOOK_HOMEWORKS = {
+    "hw3_text_generation": {"data": ["build_vocab", "make_segments", "vectorize"], "model": ["CharLSTM"],
+                            "sampling": ["sample_next"], "generate": ["generate"]},
+    "hw4_seq2seq": {"data": ["build_vocab", "numericalize", "make_example", "pad_batch"], "encoder": ["EncoderRNN"],
+                    "attention": ["Attention"], "decoder": ["AttnDecoderRNN", "DecoderRNN", "greedy_decode"]},
+}
+EXPERIMENTS = {"hw3_text_generation": ("= train(model", "+ generate(model"),
+               "hw4_seq2seq": ("= train(encoder", "greedy_decode(encoder, decoder, batch")}
 
 
-def test_student_notebook_asks_for_each_function_and_holds_no_answer():
-    book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+def student_notebook(homework_id):
+    module = grader_trust.Homework(homework_id).module
+    return nbformat.read(ASSIGNMENTS / homework_id / f"{module}.ipynb", as_version=4)
+
+
+def solution_of(homework_id):
+    homework = grader_trust.Homework(homework_id)
+    return homework.solution.read_text()
+
+
+@pytest.mark.parametrize("homework_id", NOTEBOOK_HOMEWORKS)
+def test_student_notebook_asks_for_each_function_and_holds_no_answer(homework_id):
+    questions = NOTEBOOK_HOMEWORKS[homework_id]
+    book = student_notebook(homework_id)
     answers = [cell.source for cell in book.cells if ANSWER_TAG in cell.metadata.get("tags", [])]
     asked = [re.match(r"(?:def|class) (\w+)", source)[1] for source in answers]
-    assert asked == [name for names in QUESTIONS.values() for name in names]
+    assert asked == [name for names in questions.values() for name in names]
     assert all("YOUR CODE BELOW" in source and "raise NotImplementedError" in source for source in answers)
     # (The experiment cells are the instructor's own code, run after the answers: not scanned.)
     code = [cell.source for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
-    leaked = grader_trust.Homework(HW).code_in("\n".join(code))
+    leaked = grader_trust.Homework(homework_id).code_in("\n".join(code))
     assert not leaked, f"the student notebook shows reference code: {leaked}"
     checks = [cell.source.strip() for cell in book.cells if cell.cell_type == "code" and "grader.check" in cell.source]
-    assert checks == [f'grader.check("{question}")' for question in QUESTIONS]
-    assert sorted(book.metadata["otter"]["tests"]) == sorted(QUESTIONS)
-    training = [cell for cell in book.cells if "= train(model" in cell.source or "+ generate(model" in cell.source]
-    assert training and all(SKIP_TAG in cell.metadata["tags"] for cell in training)
+    assert checks == [f'grader.check("{question}")' for question in questions]
+    assert sorted(book.metadata["otter"]["tests"]) == sorted(questions)
+    experiments = [cell for cell in book.cells if any(mark in cell.source for mark in EXPERIMENTS[homework_id])]
+    assert len(experiments) == 2 and all(SKIP_TAG in cell.metadata["tags"] for cell in experiments)
 
 
-def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path):
+@pytest.mark.parametrize("homework_id", NOTEBOOK_HOMEWORKS)
+def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, homework_id):
     """In a real Jupyter kernel, as a student works: the checks of the unfinished notebook fail
     and say what is not implemented yet; after the answers are filled in, they all pass."""
     nbclient = pytest.importorskip("nbclient")
-    folder = tmp_path / HW
-    shutil.copytree(ASSIGNMENTS / HW, folder)
-    book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    questions = NOTEBOOK_HOMEWORKS[homework_id]
+    folder = tmp_path / homework_id
+    shutil.copytree(ASSIGNMENTS / homework_id, folder)
+    book = student_notebook(homework_id)
     run = [cell for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
-    book.cells = run + [cell for cell in answered(book, SOLUTION).cells if ANSWER_TAG in cell.metadata.get("tags", [])] + [
-        nbformat.v4.new_code_cell(f'grader.check("{question}")') for question in QUESTIONS]
+    filled = [cell for cell in answered(book, solution_of(homework_id)).cells if ANSWER_TAG in cell.metadata.get("tags", [])]
+    book.cells = run + filled + [nbformat.v4.new_code_cell(f'grader.check("{question}")') for question in questions]
     nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}}).execute()
     outputs = ["".join(output.get("data", {}).get("text/plain", output.get("text", "")) for output in cell.outputs)
                for cell in book.cells if cell.source.startswith("grader.check")]
-    before, after = outputs[:len(QUESTIONS)], outputs[len(QUESTIONS):]
-    for question, text in zip(QUESTIONS, before):
+    before, after = outputs[:len(questions)], outputs[len(questions):]
+    for question, text in zip(questions, before):
         assert "Test case failed" in text and "is not implemented yet" in text, (question, text)
-    assert "0.1 make_segments" in before[0]  # numbered as on Gradescope
-    for question, text in zip(QUESTIONS, after):
+    assert "0.1 " in before[0]  # numbered as on Gradescope
+    for question, text in zip(questions, after):
         assert "All test cases passed" in text, (question, text)
 
 
 @pytest.mark.parametrize("answers", [True, False], ids=["answered", "as_given"])
-def test_the_student_notebook_is_graded_by_the_engine(tmp_path, answers):
+@pytest.mark.parametrize("homework_id", NOTEBOOK_HOMEWORKS)
+def test_the_student_notebook_is_graded_by_the_engine(tmp_path, homework_id, answers):
     """The notebook students receive grades to 0 as given and to full marks with the answers,
     its training cells left out."""
-    book = nbformat.read(STUDENT_NOTEBOOK, as_version=4)
-    results = grade_notebook(tmp_path, nbformat.writes(answered(book, SOLUTION) if answers else book))
+    book = student_notebook(homework_id)
+    module = grader_trust.Homework(homework_id).module
+    path = tmp_path / f"{module}.ipynb"
+    path.write_text(nbformat.writes(answered(book, solution_of(homework_id)) if answers else book))
+    proc, results = run_grade(homework_id, path, tmp_path / "out")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     score, maximum = total(results)
     assert maximum > 0 and score == (maximum if answers else 0), failed_outputs(results)

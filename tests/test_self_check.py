@@ -73,7 +73,7 @@ def called_functions(path):
     return called
 
 
-@pytest.mark.parametrize("homework_id", [*HOMEWORKS, "hw3_text_generation"])
+@pytest.mark.parametrize("homework_id", [*HOMEWORKS, "hw3_text_generation", "hw4_seq2seq"])
 def test_public_tests_call_every_student_function(homework_id):
     homework = Homework(homework_id)
     public = called_functions(ASSIGNMENTS / homework_id / f"test_public_{homework.module}.py")

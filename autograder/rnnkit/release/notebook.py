@@ -64,8 +64,9 @@ class NotebookSourceError(ValueError):
 
 
 def definitions(source):
-    """{name: source text} of a module's top-level functions and classes, plus "imports": the
-    imports and constants before the first definition (the module docstring left out)."""
+    """{name: source text} of a module's top-level functions, classes and assignments to one name
+    (constants), plus "imports": the imports and constants before the first definition (the module
+    docstring left out)."""
     lines = source.splitlines()
     found, preamble_end = {}, None
     tree = ast.parse(source)
@@ -77,6 +78,8 @@ def definitions(source):
             while end < len(lines) and re.match(r"[ \t]+#", lines[end]):  # a closing "# END SOLUTION"
                 end += 1
             found[node.name] = "\n".join(lines[start - 1:end])
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = "\n".join(lines[node.lineno - 1:node.end_lineno])
     first = tree.body[0]
     docstring = isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant)
     start = first.end_lineno if docstring else 0

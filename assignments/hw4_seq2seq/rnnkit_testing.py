@@ -1,0 +1,531 @@
+"""Checks shared by the public tests and the hidden graders of rnnkit.
+
+Students get a copy of this file next to their homework so that ``pytest`` works with only numpy,
+torch and pytest installed; the autograder uses the same file, so a public test behaves the same on
+a laptop and on Gradescope.
+
+Every check raises ``AssertionError`` with a message that names the concept that failed. Messages
+describe *how* a value is wrong (shape, type, NaN, how many entries differ) and never print the
+expected values, so hidden tests cannot be reverse-engineered from their feedback.
+"""
+
+import copy
+import os
+import sys
+import traceback
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+
+
+class StudentCodeError(Exception):
+    """The student's function raised while the autograder called it in the sandbox.
+
+    ``type_names`` lists the exception's class and its bases (``["ValueError", "Exception", ...]``)
+    so that ``assert_raises`` can check the kind of error without the real class crossing over.
+    """
+
+    def __init__(self, message, type_names=(), student_traceback=""):
+        super().__init__(message)
+        self.type_names = list(type_names)
+        self.student_traceback = student_traceback
+
+
+class ValueMismatch(AssertionError):
+    """A check found values that differ from the reference (of the right type and shape): the one
+    kind of failure that a bug in a function this one builds on causes too."""
+
+
+class SubmissionFailed(Exception):
+    """Raised by the autograder when the submission could not answer at all: it did not import,
+    crashed, hung, or sent back something unreadable. Checks let it through untouched."""
+
+
+def failure_message(error):
+    """What a student reads for a test that failed with ``error``: the check's own message, or
+    their code's exception with its traceback trimmed to their files. None when the failure is
+    the test's own fault (any other exception): then there is nothing for the student to read."""
+    if isinstance(error, AssertionError):
+        # Keep the check's own message. A bare `assert` carries no message with --assert=plain, but
+        # where pytest rewrote it anyway the explanation it appends, from an "assert ..." line on,
+        # would show the values compared: drop it.
+        lines = str(error).splitlines()
+        cut = next((i for i, line in enumerate(lines) if line.startswith("assert ")), len(lines))
+        return "\n".join(lines[:cut]).strip() or "a check failed (no message)"
+    if isinstance(error, StudentCodeError):
+        trace = error.student_traceback.rstrip()
+        if trace:
+            return f"{error}\n\nWhere (your code, most recent call last):\n{trace}"
+        return str(error)
+    if isinstance(error, SubmissionFailed):
+        return str(error)
+    return None
+
+
+def test_title(item):
+    """A test's name as students read it: its docstring's first line, plus the case of a
+    parametrized test ("rnn_forward: h_last is the state after the last step [relu]")."""
+    doc = (getattr(item.function, "__doc__", None) or "").strip()
+    name = doc.splitlines()[0] if doc else item.originalname
+    callspec = getattr(item, "callspec", None)
+    return f"{name} [{callspec.id}]" if callspec is not None else name
+
+
+# --- the pytest side: conftest.py files load this module with ``pytest_plugins = ["rnnkit_testing"]``
+# and add only their own ``student`` fixture.
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "points(value, visibility='visible'): the test's weight and Gradescope visibility"
+    )
+
+
+@pytest.fixture
+def rng(request):
+    """A numpy Generator seeded from the test's name: the same test always sees the same data."""
+    test_name = request.node.nodeid.split("::", 1)[-1]
+    return np.random.default_rng(zlib.crc32(test_name.encode("utf-8")))
+
+
+@pytest.fixture(autouse=True)
+def _seed_torch():
+    try:
+        import torch
+    except ImportError:  # the numpy-only homeworks do not need it
+        return
+    # The CPU generator is the one tests use; torch.manual_seed would also visit every accelerator
+    # backend, which costs milliseconds per test.
+    torch.random.default_generator.manual_seed(0)
+
+
+class StudentObject:
+    """An object the student's code built (a ``CharLSTM``), as the tests hold it.
+
+    In the autograder the object lives in the sandbox and this is a handle to it: ``call`` runs one
+    of its methods there, tensors go in as tensors and come back as numpy arrays, and passing the
+    handle to another student function (``student.generate(model, ...)``) passes the object
+    itself. In the student's own pytest run it wraps the real object and behaves the same way.
+    """
+
+    rnnkit_handle = None  # the protocol sends a handle as {"__handle__": n}
+
+    def __init__(self, call, type_name, handle=None, target=None):
+        self._call_method = call
+        self.type_name = type_name
+        self.rnnkit_handle = handle
+        self._target = target
+
+    def __repr__(self):
+        return f"<student's {self.type_name}>"
+
+    def call(self, method, *args, **kwargs):
+        """``object.method(*args, **kwargs)``, with tensors in the result as numpy arrays."""
+        return self._call_method(method, args, kwargs)
+
+    def state(self):
+        """{name: numpy array} of its ``state_dict()`` (an ``nn.Module``'s weights)."""
+        return dict(self.call("state_dict"))
+
+    def load_state(self, arrays):
+        """Set its weights from ``{name: array}`` (``load_state_dict``, strict)."""
+        import torch
+
+        self.call("load_state_dict", {name: torch.tensor(np.asarray(value)) for name, value in arrays.items()})
+
+    def parameter_count(self):
+        return int(sum(np.size(value) for value in self.state().values()))
+
+
+def _as_sent(value):
+    """A result as it would come back from the sandbox: tensors as numpy arrays, any tuple (a
+    named one too) as a plain tuple."""
+    if isinstance(value, tuple):
+        return tuple(_as_sent(item) for item in value)
+    if isinstance(value, list):
+        return [_as_sent(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_sent(item) for key, item in value.items()}
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def _copied(value):
+    """An argument as the sandbox receives it: a copy, but a StudentObject is its object itself."""
+    if isinstance(value, StudentObject):
+        return value._target
+    if isinstance(value, tuple):
+        return tuple(_copied(item) for item in value)
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    return copy.deepcopy(value)
+
+
+class InProcessStudent:
+    """Calls the student's module directly (the student's own ``pytest`` run).
+
+    The autograder replaces this with a proxy to a sandbox with the same interface, and this one
+    behaves the same way: arguments are deep-copied before each call (they are serialized into
+    the sandbox), ``call_with_inputs`` returns them as the function left them, so an in-place edit
+    fails the same "inputs unchanged" tests here and there, and an exception from the student's
+    code arrives as the same ``StudentCodeError`` with the traceback trimmed to their files.
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self._folder = os.path.dirname(os.path.realpath(module.__file__))
+        self._file = os.path.basename(module.__file__)  # text_generation.py, or .ipynb in a notebook
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call_with_inputs(name, *args, **kwargs)[0]
+
+    def call_with_inputs(self, name, *args, **kwargs):
+        """Call ``name`` and return ``(result, args_after, kwargs_after)``: the arguments as the
+        student's function left them, to check that it did not modify its inputs."""
+        function = getattr(self._module, name, None)
+        if not callable(function):
+            raise SubmissionFailed(f"{self._file} has no function named `{name}`")
+        args, kwargs = _copied(args), _copied(kwargs)
+        try:
+            result = function(*args, **kwargs)
+        except Exception as error:  # the student's bug, reported as the sandbox reports it
+            raise self._student_error(name, error) from error
+        return _as_sent(result), args, kwargs
+
+    def make(self, name, *args, **kwargs):
+        """Build an object with the student's ``name`` and hold it (see StudentObject)."""
+        function = getattr(self._module, name, None)
+        if not callable(function):
+            raise SubmissionFailed(f"{self._file} has no function named `{name}`")
+        try:
+            target = function(*_copied(args), **_copied(kwargs))
+        except Exception as error:
+            raise self._student_error(name, error) from error
+
+        def call(method, method_args, method_kwargs):
+            try:
+                bound = getattr(target, method)
+                return _as_sent(bound(*_copied(method_args), **_copied(method_kwargs)))
+            except Exception as error:
+                raise self._student_error(f"{name}.{method}", error) from error
+
+        return StudentObject(call, type(target).__name__, target=target)
+
+    def _student_error(self, name, error):
+        folder = os.path.join(self._folder, "")
+        frames = [
+            frame for frame in traceback.extract_tb(error.__traceback__)
+            if os.path.realpath(frame.filename).startswith(folder)
+            and os.path.basename(frame.filename) != os.path.basename(__file__)
+        ]
+        for frame in frames:
+            frame.filename = os.path.relpath(os.path.realpath(frame.filename), folder)
+        message = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return StudentCodeError(
+            f"`{name}` raised {message.replace(folder, '')}",
+            [cls.__name__ for cls in type(error).__mro__],
+            "".join(traceback.format_list(frames)),
+        )
+
+    def call_with_warnings(self, name, *args, **kwargs):
+        """Call ``name`` and return ``(result, warnings)``: the warnings the call raised, each as
+        ``"Category: message"`` (for example numpy's "RuntimeWarning: overflow encountered in exp")."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = self.call_with_inputs(name, *args, **kwargs)[0]
+        return result, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def _type_name(value):
+    # Values the sandbox cannot send back arrive as placeholders that carry the original type name.
+    return getattr(value, "rnnkit_type_name", type(value).__name__)
+
+
+def assert_tuple(value, length, name, hint=""):
+    """``value`` is a tuple (or list) of ``length`` items; returns it as a tuple for unpacking."""
+    if not isinstance(value, (tuple, list)):
+        raise AssertionError(
+            f"{name} should return {length} values (a tuple or list), got {_type_name(value)}. {hint}".strip()
+        )
+    if len(value) != length:
+        raise AssertionError(
+            f"{name} should return {length} values, got {len(value)}. {hint}".strip()
+        )
+    return tuple(value)
+
+
+def assert_arrays(value, function, names):
+    """``value``, returned by ``function``, is a tuple (or list) of len(names) numpy arrays;
+    returns them as a list, e.g. ``dx, dh = assert_arrays(result, "f", ("dx", "dh"))``."""
+    values = assert_tuple(value, len(names), function, hint=f"Return ({', '.join(names)}).")
+    for item, name in zip(values, names):
+        assert_array(item, name)
+    return list(values)
+
+
+def assert_array(value, name, *, shape=None, hint=""):
+    """``value`` is a numpy array of real numbers (and of ``shape``, when given). ``hint`` is a
+    shape hint: a wrong type gets a message about types only."""
+    if not isinstance(value, np.ndarray):
+        advice = (
+            " Return the array itself, not a tuple or list (no cache or extra values)."
+            if isinstance(value, (tuple, list)) else ""
+        )
+        raise AssertionError(f"{name} should be a numpy array, got {_type_name(value)}.{advice}")
+    if value.dtype.kind not in "fiub":
+        raise AssertionError(f"{name} should hold real numbers, got dtype {value.dtype}.")
+    if shape is not None:
+        assert_shape(value, shape, name, hint=hint)
+    return value
+
+
+def assert_shape(value, shape, name, hint=""):
+    """``value`` has exactly ``shape``."""
+    actual = tuple(np.shape(value))
+    if actual != tuple(shape):
+        raise AssertionError(
+            f"{name} has shape {actual}, expected {tuple(shape)}. {hint}".strip()
+        )
+
+
+def assert_finite(value, name, hint=""):
+    """No NaN or infinity in ``value``."""
+    values = np.asarray(value, dtype=float)
+    if np.isnan(values).any():
+        raise AssertionError(f"{name} contains NaN. {hint}".strip())
+    if np.isinf(values).any():
+        raise AssertionError(f"{name} contains infinity. {hint}".strip())
+
+
+def assert_close(actual, expected, name, hint="", rtol=1e-6, atol=1e-8):
+    """``actual`` is an array of ``expected``'s shape, finite, and equal to it within tolerance.
+
+    On failure the message says how many entries differ, not what they should be.
+    """
+    expected = np.asarray(expected)
+    # ``hint`` explains wrong values (NaN and infinity included); a wrong type or shape gets its
+    # own message.
+    assert_array(actual, name, shape=expected.shape)
+    assert_finite(actual, name, hint=hint)
+    wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
+    if wrong.any():
+        raise ValueMismatch(
+            f"{name} does not match the reference: {int(wrong.sum())} of {wrong.size} "
+            f"entries differ, {_how_far(actual, expected, rtol, atol)} {hint}".strip()
+        )
+
+
+# Below this relative error a mismatch is a precision slip (float32, an epsilon, a rounded
+# constant); above it, the computation itself differs.
+PRECISION_SLIP = 1e-3
+
+
+def _how_far(actual, expected, rtol, atol):
+    """The largest difference relative to the reference's magnitude, as a power of ten (so it
+    tells a precision slip from a logic error without giving away any expected value)."""
+    logic_error = "a logic error, not rounding."
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    if scale <= atol:  # a relative size means nothing here
+        return logic_error
+    error = float(np.max(np.abs(np.asarray(actual, dtype=float) - expected))) / scale
+    size = f"by about 1e{round(np.log10(error)):+03d} of the reference's magnitude (tolerance {rtol:g})"
+    if error <= PRECISION_SLIP:
+        return (
+            f"{size}: close, so look for a precision slip (float32, an added epsilon, a rounded "
+            "constant) rather than a logic error."
+        )
+    return f"{size}: {logic_error}"
+
+
+def assert_unchanged(before, after, name):
+    """The student's function left an input array as it was."""
+    if not (
+        isinstance(after, np.ndarray)
+        and after.shape == np.shape(before)
+        and np.array_equal(after, before, equal_nan=True)
+    ):
+        raise AssertionError(
+            f"your function modified its input `{name}` in place; "
+            "compute a new array instead of writing into the arguments."
+        )
+
+
+def assert_raises(exception_type, function, *args, hint="", **kwargs):
+    """Calling ``function`` raises ``exception_type`` (a real exception or one from the sandbox)."""
+    expected = exception_type.__name__
+    try:
+        function(*args, **kwargs)
+    except StudentCodeError as error:
+        if expected not in error.type_names:
+            raise AssertionError(
+                f"expected {expected}, but your code raised {error.type_names[0]}. {hint}".strip()
+            ) from None
+        return
+    except SubmissionFailed:
+        raise
+    except exception_type:
+        return
+    except Exception as error:  # the student's own exception, raised in this process
+        raise AssertionError(
+            f"expected {expected}, but your code raised {_type_name(error)}. {hint}".strip()
+        ) from None
+    raise AssertionError(f"expected {expected}, but nothing was raised. {hint}".strip())
+
+
+class PublicTestsReport:
+    """``pytest`` in a homework folder: a short report instead of pytest's tracebacks (which would
+    show arrays and the docstrings of every unimplemented function), ending with the public points.
+
+    Each failed test gets its number (as on Gradescope), its name and one message; a message the
+    same as an earlier one's says so instead of repeating it. ``pytest --tb=short`` brings pytest's
+    own tracebacks back. Registered by the homework folder's conftest.py, once per run, so several
+    homework folders can be tested together.
+    """
+
+    name = "rnnkit-public-tests-report"
+
+    def __init__(self, config):
+        self.tests = {}  # nodeid -> record, in collection order
+        self.broken_files = []  # (file, message): test files that could not even be loaded
+        self.replaces_tracebacks = config.option.tbstyle == "auto"
+        if self.replaces_tracebacks:
+            config.option.tbstyle = "no"
+
+    @classmethod
+    def register(cls, config):
+        if not config.pluginmanager.has_plugin(cls.name):
+            config.pluginmanager.register(cls(config), cls.name)
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            marker = item.get_closest_marker("points")
+            folder = item.path.parent
+            number = 1 + sum(1 for t in self.tests.values() if t["file"] == item.path)
+            self.tests[item.nodeid] = {
+                "folder": folder.name, "file": item.path, "number": f"0.{number}",
+                "name": test_title(item), "points": float(marker.args[0]) if marker else 0.0,
+                "passed": None, "message": "",
+            }
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            lines = [line for line in str(report.longrepr).splitlines() if line.strip()]
+            self.broken_files.append((report.nodeid or ".", lines[-1] if lines else "could not be loaded"))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        record = self.tests.get(item.nodeid)
+        if record is None or record["passed"] is False:
+            return
+        if report.failed:
+            error = call.excinfo.value if call.excinfo else None
+            message = failure_message(error)
+            if message is None:  # the test itself broke: show what pytest would
+                message = report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else "error"
+            record.update(passed=False, message=message)
+        elif report.when == "call":
+            record["passed"] = report.passed
+
+    def pytest_terminal_summary(self, terminalreporter):
+        write = terminalreporter.write_line
+        if self.replaces_tracebacks:  # our lines replace pytest's one-line summaries of failures
+            terminalreporter.reportchars = terminalreporter.reportchars.replace("f", "").replace("E", "")
+        for file, message in self.broken_files:
+            write(f"could not load {file}: {message}")
+            write("  (are numpy, torch and pytest installed? see the README)")
+        for folder in dict.fromkeys(t["folder"] for t in self.tests.values()):
+            tests = [t for t in self.tests.values() if t["folder"] == folder]
+            terminalreporter.section(f"public tests of {folder}", sep="-")
+            seen = {}
+            for test in tests:
+                earned = test["points"] if test["passed"] else 0.0
+                mark = "PASSED" if test["passed"] else "FAILED"
+                write(f"{mark} {test['number']} {test['name']} ({earned:g}/{test['points']:g})")
+                if test["passed"]:
+                    continue
+                first = seen.setdefault(test["message"], test["number"])
+                text = test["message"] if first == test["number"] else f"(the same error as {first})"
+                for line in filter(str.strip, text.splitlines()):
+                    write(f"    {line}")
+            earned = sum(t["points"] for t in tests if t["passed"])
+            available = sum(t["points"] for t in tests)
+            write(
+                f"Public points for {folder}: {earned:g} / {available:g}. The autograder runs these "
+                "tests and hidden ones (more cases of the same functions), so they are only part of your grade."
+            )
+        if self.replaces_tracebacks and any(t["passed"] is False for t in self.tests.values()):
+            write("For pytest's full tracebacks, run: pytest --tb=short")
+
+
+# --- grader.check("question") in a notebook homework: the notebook's public checks are these same
+# public tests, run in the notebook's kernel against the functions the notebook defines.
+
+
+def tested_function(title):
+    """The student function (or class) a test's title names: "CharLSTM.forward: logits ..." -> CharLSTM."""
+    return title.split(":", 1)[0].split(".", 1)[0].strip()
+
+
+class NotebookCheckFailed(AssertionError):
+    """One question's public tests failed in the notebook; the message lists each failure's reason."""
+
+
+class _NotebookSession:
+    """The pytest plugin of one notebook check: the notebook as ``student``, only the question's tests."""
+
+    def __init__(self, notebook, functions):
+        self.notebook, self.functions, self.report = notebook, set(functions), None
+
+    def pytest_configure(self, config):
+        self.report = PublicTestsReport(config)
+        config.pluginmanager.register(self.report, PublicTestsReport.name)
+
+    @pytest.fixture(scope="session")
+    def student(self):
+        return InProcessStudent(self.notebook)
+
+    @pytest.hookimpl(trylast=True)  # after the report has numbered every public test
+    def pytest_collection_modifyitems(self, config, items):
+        selected = [item for item in items if tested_function(test_title(item)) in self.functions]
+        config.hook.pytest_deselected(items=[item for item in items if item not in selected])
+        items[:] = selected
+
+
+
+def check_notebook(env, module, functions):
+    """Run the public tests of ``functions`` against the notebook's definitions (``env``: its
+    globals); raise NotebookCheckFailed naming each failed test and why. Otter's ``grader.check``
+    calls this from the notebook's test cells."""
+    import contextlib
+    import io
+    import types
+
+    folder = os.path.dirname(os.path.abspath(__file__))
+    notebook = types.ModuleType(module)
+    notebook.__dict__.update(env)
+    notebook.__file__ = os.path.join(folder, f"{module}.ipynb")
+    session = _NotebookSession(notebook, functions)
+    tests = os.path.join(folder, f"test_public_{module}.py")
+    arguments = [tests, "--noconftest", "-p", "rnnkit_testing", "-p", "no:cacheprovider", "-q"]
+    with contextlib.redirect_stdout(io.StringIO()) as output, contextlib.redirect_stderr(output):
+        pytest.main(arguments, plugins=[session])
+    records = [t for t in (session.report.tests.values() if session.report else ()) if t["passed"] is not None]
+    if not records:
+        raise NotebookCheckFailed(f"the public tests could not run:\n{output.getvalue()[-800:]}")
+    failed = [t for t in records if not t["passed"]]
+    if failed:
+        lines = [f"{len(failed)} of {len(records)} public tests failed:"]
+        for test in failed:
+            lines.append(f"{test['number']} {test['name']}")
+            lines += [f"    {line}" for line in test["message"].splitlines() if line.strip()]
+        raise NotebookCheckFailed("\n".join(lines))
