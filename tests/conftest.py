@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,20 @@ def failed_outputs(results):
 
 def total(results):
     return sum(t["score"] for t in results["tests"]), sum(t["max_score"] for t in results["tests"])
+
+
+def chromium_dom(page, profile):
+    """The DOM headless Chromium builds from a local page (its scripts run; no network), or skip
+    where there is no Chromium (CI installs it, so there it fails instead)."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium (see .ci/run)")
+        pytest.skip("no chromium here (CI installs it)")
+    proc = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    return proc.stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RNNKIT, ROOT
+from conftest import RNNKIT, ROOT, chromium_dom
 from rnnkit.batch.export import NotAnExport, Submitter, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
 
@@ -164,21 +164,10 @@ def test_the_sample_class_is_graded_as_expected(sample_class):
 
 
 def test_the_report_renders_in_chromium_with_its_figures(sample_class, tmp_path):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium (see .ci/run)")
-        pytest.skip("no chromium here (CI installs it)")
     report = sample_class[0] / "report.html"
     text = report.read_text()
     assert "http://" not in text and "https://" not in text  # self-contained
-    proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path}",
-         "--virtual-time-budget=5000", "--dump-dom", report.as_uri()],
-        capture_output=True, text=True, timeout=120,
-    )
-    dom = proc.stdout
+    dom = chromium_dom(report, tmp_path)
     assert dom.count("<img") == 2 and dom.count('data-loaded="yes"') == 2, dom[:2000]
     assert "Not graded" in dom and "submission_1112" in dom and "rnn_cell_forward" in dom
 

@@ -588,6 +588,8 @@ def grade_notebook(grader, tmp_path):
 def test_hostile_notebook_cells_cost_only_themselves(grader, grade_notebook, tmp_path, homework):
     """Cells that forge results, exit, loop forever and flood the output, among the reference's
     cells: every function the other cells define keeps its points."""
+    if homework != NOTEBOOK_HW and grader.mode not in ("namespaces", "docker-root-no-landlock"):
+        pytest.skip("HW4's notebook goes through HW3's intake: its strongest and weakest walls suffice")
     out = str(grader.folder(tmp_path) / "out")
     cells = reference_cells(f"OUT = {out!r}", *HOSTILE_CELLS.values(), homework=homework)
     results = grade_notebook(cells, homework)

@@ -24,6 +24,7 @@ EXAMPLES = """examples:
                                                      grade a whole class from Gradescope's export
   rnnkit release                                     regenerate assignments/ from solutions/
   rnnkit autograder hw1_rnn_cell --out hw1.zip       the Gradescope autograder zip
+  rnnkit lectures --out out/lectures                 run the lectures, render them to HTML
   rnnkit autograder-test hw1.zip rnn_cell.py         try that zip locally, as Gradescope would
 
 Run `rnnkit COMMAND --help` for a command's options."""
@@ -145,6 +146,23 @@ def _release(args, console):
     return 0
 
 
+def _lectures(args, console):
+    from rnnkit.lectures import LectureError, render
+
+    try:
+        index = render(args.out, args.lecture, log=console.print)
+    except LectureError as error:
+        console.print(f"rnnkit lectures: {escape(str(error))}")
+        return EXIT_KIT_FAILED
+    except Exception as error:  # a cell that raised: nbclient's message names the cell and the error
+        if type(error).__name__ != "CellExecutionError":
+            raise
+        console.print(f"rnnkit lectures: a lecture failed to run:\n{escape(str(error)[-3000:])}")
+        return EXIT_KIT_FAILED
+    console.print(f"open {index.resolve().as_uri()}")
+    return 0
+
+
 def _list(args, console):
     from rnnkit.release import collect_graders
     from rnnkit.results import PUBLIC_TESTS
@@ -259,6 +277,13 @@ def build_parser():
     release.add_argument("homework", nargs="*", help="homework ids (default: all)")
     release.add_argument("--check", action="store_true", help="only report files that are out of date")
     release.set_defaults(run=_release)
+
+    lectures = commands.add_parser(
+        "lectures", help="run the lecture notebooks and render them to HTML with an index page"
+    )
+    lectures.add_argument("lecture", nargs="*", help="only these lectures (by number or name prefix, e.g. 01)")
+    lectures.add_argument("--out", default="out/lectures", help="folder for the executed notebooks and HTML")
+    lectures.set_defaults(run=_lectures)
 
     from rnnkit.gradescope import DEFAULT_TORCH_INDEX, DEFAULT_TORCH_VERSION
 

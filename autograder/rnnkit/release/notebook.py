@@ -87,7 +87,7 @@ def definitions(source):
     return found
 
 
-def _blocks(text):
+def blocks(text):
     """The narrative as ("markdown" | "python" | "code" | "question", text) blocks, in order."""
     blocks, markdown, fence = [], [], None
     for line in text.splitlines():
@@ -151,7 +151,7 @@ def master_notebook(homework, public_points):
     where = homework.solution_dir / NOTEBOOK_SOURCE
     raw, markdown = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell
     cells = [raw(ASSIGNMENT_CONFIG.format(module=homework.module))]
-    for kind, body in _blocks(where.read_text()):
+    for kind, body in blocks(where.read_text()):
         if kind == "markdown":
             cells.append(markdown(body.strip()))
         elif kind == "python":
