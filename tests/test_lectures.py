@@ -14,7 +14,9 @@ pytestmark = pytest.mark.xdist_group("lectures")  # one worker runs them all, on
 # What the course states, and the lecture that must compute it (in a code cell's output).
 FACTS = {
     "01_rnn_and_bptt": ["1.2^100 = 8.28e+07", "0.8^100 = 2.04e-10"],
-    "02_lstm_and_gru": ["dc_t/dc_(t-1) equals f_t: True", "Keras: 102,585 parameters", "PyTorch: 103,097 parameters"],
+    "02_lstm_and_gru": ["dc_t/dc_(t-1) equals f_t: True", "Keras: 102,585 parameters", "PyTorch: 103,097 parameters",
+                        # the slides' hand-computed step: the new cell and hidden state
+                        "0.99740·2 + 0.98621·0.96609 = 2.94757", "= 0.98623"],
     "03_language_models": ["next word after 'teach me and': i"],
     "04_text_classification": ["out-of-vocabulary id: 0"],
     "05_text_generation": ["CharLSTM(57, 128): 103,097 parameters", "segments of 40 characters every 3: "],
