@@ -1,5 +1,6 @@
 """Fixtures for the kit's own tests: grade a submission with the real CLI and read results.json."""
 
+import ast
 import json
 import os
 import shutil
@@ -81,3 +82,28 @@ def chromium_dom(page, profile):
         capture_output=True, text=True, timeout=120,
     )
     return proc.stdout
+
+
+def reference_cells(homework, module, *inserted):
+    """A homework's reference as a student's notebook would hold it: one code cell per top-level
+    statement, with ``inserted`` cells after its imports and constants."""
+    source = (SOLUTIONS / homework / f"{module}.py").read_text()
+    tree = ast.parse(source)
+    cells = [ast.get_source_segment(source, node) for node in tree.body]
+    first_definition = next(i for i, node in enumerate(tree.body) if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
+    return cells[:first_definition] + list(inserted) + cells[first_definition:]
+
+
+def notebook_text(cells, tags=None):
+    """The JSON text of a notebook: a title cell, then one code cell per source (cell 2, 3, ... as
+    Jupyter numbers them); ``tags`` maps an index in ``cells`` to that cell's tags."""
+    import nbformat
+
+    book = nbformat.v4.new_notebook()
+    book.cells.append(nbformat.v4.new_markdown_cell("# A student's notebook"))
+    for index, source in enumerate(cells):
+        cell = nbformat.v4.new_code_cell(source)
+        if tags and index in tags:
+            cell.metadata["tags"] = tags[index]
+        book.cells.append(cell)
+    return nbformat.writes(book)

@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 import grader_modes
-from conftest import ROOT, SOLUTIONS, failed_outputs, run_grade, total
+from conftest import ROOT, SOLUTIONS, failed_outputs, notebook_text, reference_cells, run_grade, total
 from rnnkit.results import SCHEMA
 
 HW = "hw1_rnn_cell"
@@ -550,20 +550,8 @@ HOSTILE_CELLS = {
 }
 
 
-def notebook_of(cells):
-    import nbformat
-
-    return nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]))
-
-
-def reference_cells(*inserted, homework=NOTEBOOK_HW):
-    """A notebook homework's reference as notebook cells (one per statement), ``inserted`` after
-    its imports."""
-    source = (SOLUTIONS / homework / f"{NOTEBOOK_MODULES[homework]}.py").read_text()
-    tree = ast.parse(source)
-    cells = [ast.get_source_segment(source, node) for node in tree.body]
-    first_definition = next(i for i, node in enumerate(tree.body) if isinstance(node, ast.FunctionDef))
-    return cells[:first_definition] + list(inserted) + cells[first_definition:]
+def notebook_cells(*inserted, homework=NOTEBOOK_HW):
+    return reference_cells(homework, NOTEBOOK_MODULES[homework], *inserted)
 
 
 @pytest.fixture
@@ -574,7 +562,7 @@ def grade_notebook(grader, tmp_path):
     def _grade(cells, homework=NOTEBOOK_HW):
         folder = grader.folder(tmp_path)
         path = folder / f"{NOTEBOOK_MODULES[homework]}.ipynb"
-        path.write_text(notebook_of(cells))
+        path.write_text(notebook_text(cells))
         proc, results = grader.grade(path, folder / "out", homework=homework)
         assert proc.returncode == 0, f"the kit failed on a student's notebook:\n{proc.stdout}\n{proc.stderr}"
         jsonschema.validate(results, SCHEMA)
@@ -591,7 +579,7 @@ def test_hostile_notebook_cells_cost_only_themselves(grader, grade_notebook, tmp
     if homework != NOTEBOOK_HW and grader.mode not in ("namespaces", "docker-root-no-landlock"):
         pytest.skip("HW4's notebook goes through HW3's intake: its strongest and weakest walls suffice")
     out = str(grader.folder(tmp_path) / "out")
-    cells = reference_cells(f"OUT = {out!r}", *HOSTILE_CELLS.values(), homework=homework)
+    cells = notebook_cells(f"OUT = {out!r}", *HOSTILE_CELLS.values(), homework=homework)
     results = grade_notebook(cells, homework)
     score, maximum = total(results)
     assert maximum > 0 and score == maximum, failed_outputs(results)
@@ -618,7 +606,7 @@ def test_a_notebook_cannot_read_the_graders(grader, grade_notebook):
         solution=str(grader.kit / "solutions/hw3_text_generation/text_generation.py"),
     )
     leaking = "def sample_next(probs, temperature, rng):\n    raise RuntimeError('LEAK' + repr(LEAK))"
-    results = grade_notebook(reference_cells() + [reader, leaking])
+    results = grade_notebook(notebook_cells() + [reader, leaking])
     lost = failed_outputs(results)
     assert {name.split(":")[0] for name in lost} == {"sample_next", "generate"}, sorted(lost)
     reports = [output for output in lost.values() if "LEAK[" in output]
@@ -627,6 +615,6 @@ def test_a_notebook_cannot_read_the_graders(grader, grade_notebook):
 
 
 def test_a_notebook_that_kills_python_scores_zero_with_a_clear_message(grade_notebook):
-    results = grade_notebook(reference_cells("import os\nos._exit(3)"))
+    results = grade_notebook(notebook_cells("import os\nos._exit(3)"))
     assert total(results)[0] == 0 and len(results["tests"]) > 0
     assert all("crashed" in output for output in failed_outputs(results).values())

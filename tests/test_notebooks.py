@@ -1,38 +1,23 @@
 """Notebook submissions: the code cells are graded as the module, each cell on its own, with
 Jupyter-only lines neutralized, through the same engine and graders as a .py file."""
 
-import ast
 import json
-import re
 import shutil
 
 import nbformat
 import pytest
 
 import grader_trust
-from conftest import ASSIGNMENTS, SOLUTIONS, failed_outputs, run_grade, total
+from conftest import ASSIGNMENTS, SOLUTIONS, failed_outputs, notebook_text, reference_cells, run_grade, total
 from rnnkit.grade.notebook import SKIP_TAG, code_cells
-from rnnkit.release.notebook import ANSWER_TAG, answered
+from rnnkit.release.notebook import ANSWER_TAG, answer_cells, answered
 
 HW = "hw3_text_generation"
 SOLUTION = (SOLUTIONS / HW / "text_generation.py").read_text()
 
 
 def solution_cells():
-    """The reference split into one code cell per top-level statement, as a student's notebook."""
-    tree = ast.parse(SOLUTION)
-    return [ast.get_source_segment(SOLUTION, node) for node in tree.body]
-
-
-def notebook(cells, tags=None):
-    book = nbformat.v4.new_notebook()
-    book.cells.append(nbformat.v4.new_markdown_cell("# HW3: text generation"))
-    for index, source in enumerate(cells):
-        cell = nbformat.v4.new_code_cell(source)
-        if tags and index in tags:
-            cell.metadata["tags"] = tags[index]
-        book.cells.append(cell)
-    return nbformat.writes(book)
+    return reference_cells(HW, "text_generation")
 
 
 def grade_notebook(tmp_path, text, name="text_generation.ipynb"):
@@ -44,7 +29,7 @@ def grade_notebook(tmp_path, text, name="text_generation.ipynb"):
 
 
 def test_jupyter_only_lines_are_neutralized_and_skipped_cells_left_out():
-    text = notebook(
+    text = notebook_text(
         ["!pip install torch\nimport numpy as np\n%matplotlib inline\nx = 1",
          "import otter\ngrader = otter.Notebook()",
          "%%time\ntrain(model, X, y)",
@@ -63,7 +48,7 @@ def test_jupyter_only_lines_are_neutralized_and_skipped_cells_left_out():
 def test_the_reference_as_a_notebook_gets_full_marks_like_the_module(tmp_path):
     cells = ["!pip install numpy", *solution_cells(), "# rnnkit: skip\nmodel = CharLSTM(57)\ntrain(model, X, y, epochs=30)",
              "grader.check('generate')"]
-    results = grade_notebook(tmp_path, notebook(cells))
+    results = grade_notebook(tmp_path, notebook_text(cells))
     score, maximum = total(results)
     assert score == maximum, failed_outputs(results)
     assert results["output"].startswith("Graded the code cells of text_generation.ipynb.")
@@ -74,7 +59,7 @@ def test_a_broken_cell_costs_only_what_it_defines(tmp_path):
     broken = next(i for i, cell in enumerate(cells) if cell.startswith("def sample_next"))
     cells[broken] = cells[broken].replace("probs = np.asarray", "probs = np.asarray(", 1)  # a syntax error
     cells.insert(0, "print(undefined_name)")  # a cell that raises before anything else
-    results = grade_notebook(tmp_path, notebook(cells), name="my_hw3.ipynb")
+    results = grade_notebook(tmp_path, notebook_text(cells), name="my_hw3.ipynb")
     lost = {name.split(":")[0] for name in failed_outputs(results)}
     assert lost == {"sample_next", "generate"}, lost  # generate calls sample_next
     assert "cell 2 raised NameError" in results["output"]
@@ -114,7 +99,7 @@ def test_student_notebook_asks_for_each_function_and_holds_no_answer(homework_id
     questions = NOTEBOOK_HOMEWORKS[homework_id]
     book = student_notebook(homework_id)
     answers = [cell.source for cell in book.cells if ANSWER_TAG in cell.metadata.get("tags", [])]
-    asked = [re.match(r"(?:def|class) (\w+)", source)[1] for source in answers]
+    asked = [name for _, name in answer_cells(book)]
     assert asked == [name for names in questions.values() for name in names]
     assert all("YOUR CODE BELOW" in source and "raise NotImplementedError" in source for source in answers)
     # (The experiment cells are the instructor's own code, run after the answers: not scanned.)

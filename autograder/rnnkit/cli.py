@@ -147,6 +147,8 @@ def _release(args, console):
 
 
 def _lectures(args, console):
+    from nbclient.exceptions import CellExecutionError
+
     from rnnkit.lectures import LectureError, render
 
     try:
@@ -154,9 +156,7 @@ def _lectures(args, console):
     except LectureError as error:
         console.print(f"rnnkit lectures: {escape(str(error))}")
         return EXIT_KIT_FAILED
-    except Exception as error:  # a cell that raised: nbclient's message names the cell and the error
-        if type(error).__name__ != "CellExecutionError":
-            raise
+    except CellExecutionError as error:  # nbclient's message names the cell and the error
         console.print(f"rnnkit lectures: a lecture failed to run:\n{escape(str(error)[-3000:])}")
         return EXIT_KIT_FAILED
     console.print(f"open {index.resolve().as_uri()}")

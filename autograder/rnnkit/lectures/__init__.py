@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from rnnkit import KIT_ROOT
-from rnnkit.release.notebook import blocks
+from rnnkit.release.notebook import KERNELSPEC, blocks
 
 LECTURES_ROOT = KIT_ROOT / "lectures"
 _HOMEWORK = re.compile(r"^<!--\s*homework:\s*(\S+)\s*-->\s*$", re.M)
@@ -84,7 +84,7 @@ def notebook(lecture):
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
     return nbformat.v4.new_notebook(cells=[c for c in cells if c.source], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "kernelspec": KERNELSPEC,
         "rnnkit": {"homework": lecture.homework},
     })
 
@@ -147,9 +147,10 @@ def render(out, names=None, log=print):
         homework = "" if lecture.homework == "none" else f"assignments/{lecture.homework}/"
         rows.append((lecture.name, lecture.title, homework, seconds))
         log(f"{lecture.name}: ran in {seconds:.1f} s")
-    for path in handouts():
+    extra = handouts()
+    for path in extra:
         book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(path.read_text())])
         (out / f"{path.stem}.html").write_text(_html(book, path.stem))
     index = out / "index.html"
-    index.write_text(_index(rows, [path.stem for path in handouts()]))
+    index.write_text(_index(rows, [path.stem for path in extra]))
     return index

@@ -35,6 +35,8 @@ NOTEBOOK_SOURCE = "notebook.md"
 _DIRECTIVE = re.compile(r"^<!--\s*(?P<kind>code|question):\s*(?P<body>.*?)\s*-->\s*$")
 _FENCE = re.compile(r"^```python\s*$")
 ANSWER_TAG = "otter_answer_cell"  # otter's tag on the cells students write in
+_DEFINES = re.compile(r"(?:def|class) (\w+)")
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 SKIP_LINE = "# rnnkit: skip (not graded: the autograder does not run this cell)"
 
 ASSIGNMENT_CONFIG = """# ASSIGNMENT CONFIG
@@ -141,13 +143,12 @@ def _question(directive, found, where, module, public_points, cells):
     ]
 
 
-def master_notebook(homework, public_points):
+def master_notebook(homework, public_points, found):
     """The otter-grader master notebook (solutions and tests) of a homework with a notebook.md.
 
-    ``public_points``: {function: points of its public tests}, for the questions' point values.
+    ``public_points``: {function: points of its public tests}, for the questions' point values;
+    ``found``: the solution module's definitions.
     """
-    source = (homework.solution_dir / f"{homework.module}.py").read_text()
-    found = definitions(source)
     where = homework.solution_dir / NOTEBOOK_SOURCE
     raw, markdown = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell
     cells = [raw(ASSIGNMENT_CONFIG.format(module=homework.module))]
@@ -162,8 +163,15 @@ def master_notebook(homework, public_points):
             cells += _code(body.split(), found, where)
         else:
             cells += _question(body, found, where, homework.module, public_points, cells)
-    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC})
+
+
+def answer_cells(book):
+    """(cell, the name it defines) for each cell of a student notebook that students write in."""
+    for cell in book.cells:
+        name = _DEFINES.match(cell.source)
+        if ANSWER_TAG in cell.metadata.get("tags", []) and name:
+            yield cell, name[1]
 
 
 def answered(book, solution_source):
@@ -171,16 +179,15 @@ def answered(book, solution_source):
     student who finished would hand in): for the kit's tests, benchmarks and sample class."""
     book = copy.deepcopy(book)
     found = definitions(solution_source)
-    for cell in book.cells:
-        name = re.match(r"(?:def|class) (\w+)", cell.source)
-        if ANSWER_TAG in cell.metadata.get("tags", []) and name:
-            cell.source = found[name[1]]
+    for cell, name in answer_cells(book):
+        cell.source = found[name]
     return book
 
 
 def student_notebook(homework, public_points):
     """The text of the notebook students receive: ``otter assign`` run on the master notebook."""
-    master = master_notebook(homework, public_points)
+    found = definitions((homework.solution_dir / f"{homework.module}.py").read_text())
+    master = master_notebook(homework, public_points, found)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         path = scratch / f"{homework.module}.ipynb"
@@ -193,13 +200,12 @@ def student_notebook(homework, public_points):
         if run.returncode != 0 or not student.is_file():
             raise RuntimeError(f"otter assign failed on the master notebook of {homework.id}:\n{run.stderr[-2000:]}")
         notebook = nbformat.read(student, as_version=4)
-    found = definitions((homework.solution_dir / f"{homework.module}.py").read_text())
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{number}"  # stable ids: a release made twice is the same file
-        # Otter leaves `...` where a solution was, so an unfinished function returns None and the
-        # checks fail on a None. Give the answer cells the module stub's marked block instead: an
-        # unfinished function says so, as it does in the .py.
-        name = re.match(r"(?:def|class) (\w+)", cell.source)
-        if ANSWER_TAG in cell.metadata.get("tags", []) and name and name[1] in found:
-            cell.source = make_stub(found[name[1]]).rstrip("\n")
+    # Otter leaves `...` where a solution was, so an unfinished function returns None and the
+    # checks fail on a None. Give the answer cells the module stub's marked block instead: an
+    # unfinished function says so, as it does in the .py.
+    for cell, name in answer_cells(notebook):
+        if name in found:
+            cell.source = make_stub(found[name]).rstrip("\n")
     return nbformat.writes(notebook) + "\n"
