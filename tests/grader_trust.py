@@ -20,6 +20,7 @@ import pytest
 from conftest import ROOT, failed_outputs, total
 from rnnkit import homeworks
 from rnnkit.release.stubs import make_stub
+from rnnkit_testing import test_subject
 
 
 class Mutant(NamedTuple):
@@ -139,7 +140,54 @@ class Homework:
             f"mention {mutant.keyword!r}:\n" + describe(results)
         )
         self.assert_no_reference_code(results)
+        self.assert_one_root_cause(results, self.mutated_function(mutant), mutant.id)
         return results
+
+    def mutated_function(self, mutant):
+        """What the tests' titles call the code ``mutant`` edits: ``generate``, ``CharLSTM`` (its
+        constructor) or ``CharLSTM.forward``."""
+        source = self.solution.read_text()
+        line = source[: source.index(mutant.find)].count("\n") + 1
+        for node in ast.parse(source).body:
+            if not node.lineno <= line <= node.end_lineno:
+                continue
+            if isinstance(node, ast.ClassDef):
+                method = next((item.name for item in node.body if isinstance(item, ast.FunctionDef)
+                               and item.lineno <= line <= item.end_lineno), "__init__")
+                return node.name if method == "__init__" else f"{node.name}.{method}"
+            return getattr(node, "name", None)
+        return None
+
+    def assert_one_root_cause(self, results, function, mutant_id):
+        """One slip, one function blamed: every failed test of another function points at the
+        slip's function (through builds_on), and no message names another student function. (A
+        test about a topic, "LSTM gates: the lecture's example", may check several functions.)"""
+        names = self.function_names()
+        for test in results["tests"]:
+            if test["status"] != "failed":
+                continue
+            subject = test_subject(test["name"])
+            message = test["output"].split("Where (your code, most recent call last):")[0]
+            if subject != function and subject in names:
+                assert f"`{function}` fails test" in message, (
+                    f"bug `{mutant_id}` is in `{function}`, but test {test['number']} ({test['name']}) "
+                    f"does not point there:\n{test['output'][:500]}"
+                )
+                continue
+            blamed = {name for name in re.findall(r"`([A-Za-z_][\w.]*)`", message) if name in names}
+            blamed -= {function, function.split(".")[0]}
+            assert not blamed, f"bug `{mutant_id}`: test {test['number']} blames {sorted(blamed)}:\n{message[:500]}"
+
+    def function_names(self):
+        """The student-facing functions, classes and methods (``Class.method``) of the reference."""
+        names = set()
+        for node in ast.parse(self.solution.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                names.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                names |= {f"{node.name}.{item.name}" for item in node.body
+                          if isinstance(item, ast.FunctionDef) and not item.name.startswith("_")}
+        return names
 
     def alternative_gets_full_marks(self, grade, path):
         results = grade(self.id, path)

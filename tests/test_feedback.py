@@ -1,5 +1,5 @@
-"""Feedback with one root cause: wrong values from a function that builds on another one that
-already fails point at that upstream test, and only the messages change, never the scores."""
+"""Feedback with one root cause: a failure of a function that builds on another one that already
+fails points at that upstream test, and only the messages change, never the scores."""
 
 import ast
 from pathlib import Path
@@ -39,17 +39,29 @@ def reference_methods(homework_id):
             for item in node.body if isinstance(item, ast.FunctionDef)}
 
 
+def reference_names(homework_id):
+    """Every top-level function and class of the reference solution."""
+    tree = ast.parse((SOLUTIONS / homework_id / f"{MODULES[homework_id]}.py").read_text())
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
 @pytest.mark.parametrize("homework_id", sorted(MODULES))
 def test_builds_on_is_the_reference_call_graph(homework_id):
     """Between functions, builds_on is exactly who calls whom in the reference. An edge through an
-    object (greedy_decode runs the encoder it is given) cannot be read from the calls; it must
-    name methods the reference has."""
+    object (greedy_decode runs the encoder it is given) cannot be read from the calls, nor one from
+    a topic ("training"): they must name functions, classes and methods the reference has."""
     homework = homeworks.load(homework_id)
+    functions = set(reference_calls(homework_id)) | {
+        name for name in reference_names(homework_id) if name not in homework.given
+    }
     between_functions = {name: sorted(u for u in uses if "." not in u)
-                         for name, uses in homework.builds_on.items() if "." not in name}
-    assert {name: uses for name, uses in between_functions.items() if uses} == reference_calls(homework_id, homework.given)
-    dotted = {item for name, uses in homework.builds_on.items() for item in [name, *uses] if "." in item}
-    assert dotted <= reference_methods(homework_id)
+                         for name, uses in homework.builds_on.items() if name in functions}
+    assert {name: uses for name, uses in between_functions.items() if uses} == {
+        name: uses for name, uses in reference_calls(homework_id, homework.given).items()
+    }
+    known = reference_names(homework_id) | reference_methods(homework_id)
+    used = {item for uses in homework.builds_on.values() for item in uses}
+    assert used <= known, f"builds_on names what the reference does not have: {sorted(used - known)}"
 
 
 def test_one_missing_transpose_is_one_root_cause(grade_source):
@@ -72,16 +84,18 @@ def test_one_missing_transpose_is_one_root_cause(grade_source):
 
 
 def _collector(builds_on):
-    """A results plugin with recorded outcomes: f and g get wrong values, g builds on f, h on g."""
+    """A results plugin with recorded outcomes: f and g fail, g builds on f, h on g; the fourth
+    test found h missing altogether; F.m is a method of the class F, whose own test fails."""
     collector = GradescopeResults(builds_on)
-    for number, (function, status, check) in enumerate(
-        [("f", "failed", True), ("g", "failed", True), ("g", "passed", False), ("h", "failed", False),
-         ("h", "failed", True), ("k", "failed", True)], start=1
+    for number, (function, status, missing) in enumerate(
+        [("f", "failed", False), ("g", "failed", False), ("g", "passed", False), ("h", "failed", True),
+         ("h", "failed", False), ("k", "failed", False), ("F", "failed", False), ("F.m", "failed", False)],
+        start=1,
     ):
         collector.tests[f"t{number}"] = {
             "file": Path("test_x.py"), "name": f"{function}: case {number}", "number": f"1.{number}",
             "max_score": 1.0, "visibility": "visible", "status": status,
-            "output": "" if status == "passed" else f"own message {number}", "value_mismatch": check,
+            "output": "" if status == "passed" else f"own message {number}", "missing": missing,
         }
     return collector
 
@@ -92,10 +106,13 @@ def test_root_causes_change_messages_only():
     assert [(t["score"], t["status"]) for t in plain] == [(t["score"], t["status"]) for t in linked]
     messages = [t["output"] for t in linked]
     assert messages[0] == "own message 1"  # f is the root cause: its own message
-    assert "`f` fails test 1.1" in messages[1]  # g builds on f
-    assert messages[3] == "own message 4"  # h's own exception (or wrong type) is its own
+    assert messages[1].startswith("`g` builds on `f`, and `f` fails test 1.1")  # whatever g's failure was
+    assert messages[3] == "own message 4"  # h is missing itself: that is its own problem
     assert messages[4].startswith("`h` builds on `f`, and `f` fails test 1.1")  # the root, through g
+    assert "own message" not in messages[4]  # and no hint of its own
     assert messages[5] == "own message 6"  # k builds on nothing
+    assert messages[6] == "own message 7"  # the class's own test
+    assert messages[7].startswith("`F.m` builds on `F`, and `F` fails test 1.7")  # a method on its class
 
 
 def _string_literals(path):

@@ -19,7 +19,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rnnkit_testing import ValueMismatch, failure_message, test_title
+from rnnkit_testing import StudentCodeError, SubmissionFailed, failure_message, test_subject, test_title
 
 PUBLIC_TESTS = "test_public.py"  # the graders' file that students receive too
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -59,18 +59,18 @@ def write_json_atomically(path, data):
     os.replace(temporary, path)
 
 
-def _function_of(record):
-    """The student function a test is about: its name up to the first colon."""
-    return record["name"].split(":", 1)[0].strip()
-
-
 class GradescopeResults:
     """Collects outcomes; ``results()`` returns the Gradescope dict once the session is over.
 
-    ``builds_on`` maps a student function to the ones the homework builds it on (rnn_forward on
-    rnn_cell_forward). When a function's values are wrong while a function it builds on already
-    fails, the message points at that upstream test instead: the student sees one root cause, not
-    every symptom of it. Scores never change, only messages."""
+    ``builds_on`` maps what a test is about (a student function, a method such as
+    ``Attention.forward``, or a topic such as ``training``) to the student functions it builds on
+    (rnn_forward on rnn_cell_forward); a method also builds on its class (``CharLSTM.forward`` on
+    ``CharLSTM``). When a test fails while something it builds on already fails a test of its own,
+    whatever the kind of failure (wrong values, a wrong type, an exception, a crash), the message
+    points at that upstream test and adds no hint of its own: the student sees one root cause, not
+    every symptom of it. Only a function that is missing or not written yet (NotImplementedError)
+    keeps its own message. Scores
+    never change, only messages."""
 
     def __init__(self, builds_on=None):
         self.tests = {}  # nodeid -> record, in collection order
@@ -115,9 +115,12 @@ class GradescopeResults:
             if kit_fault:  # a grader bug or a sandbox that could not start
                 trace = "".join(traceback.format_exception(error)) if error else report.longreprtext
                 self.kit_errors.append(f"{item.nodeid} ({report.when}):\n{trace}")
-            # Only wrong values can be a symptom of an upstream bug; a wrong type or shape, the
-            # function's own exception, crash or time-out is its own.
-            record.update(status="failed", output=message, value_mismatch=isinstance(error, ValueMismatch))
+            # A function that is not there, or not written yet, is its own problem, whatever it
+            # builds on.
+            missing = (isinstance(error, SubmissionFailed) and "has no function named" in str(error)) or (
+                isinstance(error, StudentCodeError) and "NotImplementedError" in error.type_names
+            )
+            record.update(status="failed", output=message, missing=missing)
         elif report.skipped:
             record.update(status="failed", output="this test was skipped, so it earns no points")
         elif report.when == "call" and report.passed:
@@ -126,7 +129,10 @@ class GradescopeResults:
     def _failing_roots(self, function, first_failures, seen=()):
         """The most upstream functions ``function`` builds on that fail a test of their own."""
         roots = []
-        for upstream in self.builds_on.get(function, []):
+        upstreams = list(self.builds_on.get(function, []))
+        if "." in function:  # a method builds on its class: the constructor and the structure tests
+            upstreams.insert(0, function.split(".", 1)[0])
+        for upstream in upstreams:
             if upstream in seen:
                 continue
             deeper = self._failing_roots(upstream, first_failures, (*seen, function))
@@ -134,9 +140,9 @@ class GradescopeResults:
         return list(dict.fromkeys(roots))
 
     def _root_cause_message(self, record, first_failures):
-        function = _function_of(record)
+        function = test_subject(record["name"])
         roots = self._failing_roots(function, first_failures)
-        if not roots or not record.get("value_mismatch"):
+        if not roots or record.get("missing"):
             return record["output"]
         causes = "; ".join(
             f"`{root}` fails test {first_failures[root]['number']} (\"{first_failures[root]['name']}\")"
@@ -151,7 +157,7 @@ class GradescopeResults:
         first_failures = {}  # function -> its first failed test
         for record in self.tests.values():
             if record["status"] == "failed":
-                first_failures.setdefault(_function_of(record), record)
+                first_failures.setdefault(test_subject(record["name"]), record)
         tests = []
         for record in self.tests.values():
             passed = record["status"] == "passed"

@@ -57,10 +57,13 @@ def _read_exactly(stream, size):
 def _student_traceback(error, submission_dir):
     """The traceback trimmed to the student's own files, with paths relative to the submission."""
     prefix = os.path.join(os.path.realpath(submission_dir), "")
+    # A notebook's cell runner names its own functions _rnnkit_...: they are the kit's, not the
+    # student's. A cell's frames are named after the notebook ("hw.ipynb, code cell 5").
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)
         if os.path.isabs(frame.filename) and os.path.realpath(frame.filename).startswith(prefix)
+        and not frame.name.startswith("_rnnkit")
     ]
     for frame in frames:
         frame.filename = os.path.relpath(os.path.realpath(frame.filename), prefix)

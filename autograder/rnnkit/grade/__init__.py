@@ -129,6 +129,13 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
         with tempfile.TemporaryDirectory(prefix="rnnkit-grade-") as workdir:
             staged = Path(workdir) / "submission"
             staged.mkdir()
+            try:
+                # Half the import time for a notebook's cells; the rest starts Python and torch.
+                notes = stage(submission, homework.module, staged, limits.import_timeout / 2, homework.given)
+            except SubmissionProblem as problem:
+                notes = f"{NOT_GRADABLE}: {problem}"
+            # Reading the submission (a notebook, in a child process) counts in its time budget.
+            limits = dataclasses.replace(limits, budget_seconds=max(1.0, limits.budget_seconds - (time.monotonic() - started)))
             spec = SandboxSpec(
                 staged,
                 homework.module,
@@ -139,14 +146,11 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 namespaces=namespaces,
                 allow_unsafe=allow_unsafe,
             )
-            try:
-                # Half the import time for a notebook's cells; the rest starts Python and torch.
-                notes = stage(submission, homework.module, staged, limits.import_timeout / 2)
+            if notes.startswith(NOT_GRADABLE):
+                student = SandboxStudent.failed(notes)
+            else:
                 student = SandboxStudent(spec)
                 student.prestart()
-            except SubmissionProblem as problem:
-                notes = f"{NOT_GRADABLE}: {problem}"
-                student = SandboxStudent.failed(notes)
             try:
                 exit_code = run_graders(
                     homework.graders_dir, plugins=[collector, EnginePlugin(student)],
@@ -160,8 +164,8 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
             elif student.import_notes:
                 broken = "\n".join(f"- {note}" for note in student.import_notes)
                 notes = (
-                    f"{notes}\n\nSome cells of your notebook raised an error when run in order; the "
-                    f"functions they define are missing, the rest is graded:\n{broken}"
+                    f"{notes}\n\nSome code cells of your notebook did not run to the end when run in "
+                    f"order; what they define is missing, the rest is graded:\n{broken}"
                 ).strip()
     except Exception as error:  # noqa: BLE001 - whatever broke, results.json is still written
         collector.kit_errors.append(f"{type(error).__name__}: {error}")

@@ -1,123 +1,67 @@
-"""A submitted Jupyter notebook as the module the graders import.
+"""A submitted Jupyter notebook as the module the graders import, and what a submitted file answers.
 
-The code cells are read with nbformat (never executed here) and written into a module that, in the
-sandbox, runs each cell on its own: a cell that raises is recorded and the next one still runs, so
-the functions of the cells that work keep their points. What only makes sense in Jupyter is
-neutralized: shell escapes (``!pip ...``), line and cell magics (``%time``, ``%%capture``) and
-otter-grader's public checks (``grader.check(...)``). Cells the homework marks as not to be run
-when grading (the training loop, the text generation demo: tag ``rnnkit:skip``, or a first line
-``# rnnkit: skip``) are left out, so grading does not train a model for minutes.
+A submitted file is never parsed in the grading process: ``read_file`` hands it to
+``notebook_reader.py`` in a child process with its own memory and CPU limits and a timeout. The
+notebook's code cells come back as data; ``write_module`` writes them beside ``cell_runner.py``,
+copied in as the module, which runs them in the sandbox (see both files). Cells the homework marks
+as not to be run when grading (the training loop, the text generation demo: tag ``rnnkit:skip``,
+otter's ``otter_ignore``, or a first line ``# rnnkit: skip``) are left out, so grading does not
+train a model for minutes.
 """
 
 import json
-import re
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-import nbformat
-
+HERE = Path(__file__).resolve().parent
+READER = HERE / "notebook_reader.py"
+RUNNER = HERE / "cell_runner.py"
+CELLS_FILE = ".rnnkit-cells.json"  # beside the module; cell_runner.py reads it
 SKIP_TAG = "rnnkit:skip"
-SKIP_COMMENT = re.compile(r"^\s*#\s*rnnkit:\s*skip\b")
-OTTER_LINE = re.compile(r"^\s*(import otter\b|from otter\b|grader\s*=\s*otter\.|grader\.check(_all)?\()")
-MAX_NOTES = 20
+CELL_SECONDS = 10  # each cell; all cells together get what the caller allows
+READ_SECONDS = 30  # reading the largest notebook takes well under a second
+MAX_REPLY_BYTES = 8 * 1024 * 1024  # the reader caps code at 2 MB; JSON escaping may double it
 
 
 class NotebookProblem(ValueError):
-    """The file is not a notebook that can be read."""
+    """The file cannot be graded; the message is for the student."""
 
 
-def _neutralized(source):
-    """The cell's code with Jupyter-only lines replaced by ``pass`` (keeping indentation and line numbers)."""
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(("!", "%")) or OTTER_LINE.match(line):
-            lines.append(line[: len(line) - len(stripped)] + "pass  # removed for grading: " + stripped[:60].replace("\\", "/"))
-        else:
-            lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
-def code_cells(text):
-    """[(cell number, code)] of the cells to run, numbered as Jupyter shows them (1, 2, ...)."""
+def read_file(data, kind, name, given=(), timeout=READ_SECONDS):
+    """What ``notebook_reader.py`` makes of a file's bytes (``kind``: "ipynb" or "py"): for a
+    notebook {"cells", "notes", "answered"}, for a module {"answered"}. Raises NotebookProblem."""
     try:
-        notebook = nbformat.reads(text, as_version=4)
-    except Exception as error:  # noqa: BLE001 - whatever is wrong with it, the student is told
-        raise NotebookProblem(f"the notebook could not be read ({type(error).__name__})") from None
-    cells = []
-    for number, cell in enumerate(notebook.cells, start=1):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        tags = cell.get("metadata", {}).get("tags", [])
-        if SKIP_TAG in tags or SKIP_COMMENT.match(source) or source.lstrip().startswith("%%"):
-            continue
-        cells.append((number, _neutralized(source)))
-    return cells
+        run = subprocess.run(
+            [sys.executable, "-I", "-S", str(READER), kind, name, json.dumps(sorted(given))],
+            input=data, capture_output=True, timeout=timeout, env={"LC_ALL": "C.UTF-8"},
+        )
+    except subprocess.TimeoutExpired:
+        raise NotebookProblem(f"{name}: reading it took more than {timeout:g} s") from None
+    stopped_by_limits = run.returncode < 0 or b"MemoryError" in run.stderr[-2000:]
+    if stopped_by_limits or len(run.stdout) > MAX_REPLY_BYTES:
+        raise NotebookProblem(f"{name}: it could not be read within the memory and time allowed for "
+                              "reading a submitted file")
+    if run.returncode != 0 or not run.stdout:  # the reader's own bug: the kit's error, not the student's
+        raise RuntimeError(f"notebook_reader.py failed on {name}:\n{run.stderr.decode(errors='replace')[-2000:]}")
+    reply = json.loads(run.stdout)
+    if "problem" in reply:
+        raise NotebookProblem(reply["problem"])
+    return reply
 
 
-# Each cell runs under a timer, so one cell that loops forever (or trains for minutes) costs what it
-# defines, not the whole notebook: SIGALRM raises in the cell, the next cell runs. All cells together
-# get half the import time limit, leaving the rest for starting Python and importing torch.
-CELL_SECONDS = 10
-
-MODULE = '''"""Made by the autograder from {notebook}: its code cells, each run on its own."""
-
-import os as _rnnkit_os
-import signal as _rnnkit_signal
-import time as _rnnkit_time
-
-_RNNKIT_NOTEBOOK = _rnnkit_os.path.join(_rnnkit_os.path.dirname(_rnnkit_os.path.abspath(__file__)), {notebook!r})
-_RNNKIT_CELLS = {cells}
-_rnnkit_cell_errors = []
-
-
-class _RnnkitCellTimeout(BaseException):
-    pass
-
-
-def _rnnkit_alarm(signum, frame, running=[False]):
-    if running[0]:
-        running[0] = False
-        raise _RnnkitCellTimeout()
-
-
-def _rnnkit_run_cells(running=_rnnkit_alarm.__defaults__[0]):
-    deadline = _rnnkit_time.monotonic() + {total_seconds}
-    for number, code in _RNNKIT_CELLS:
-        left = deadline - _rnnkit_time.monotonic()
-        if left <= 0:
-            return f"cell {{number}} and the cells after it were not run: the notebook's cells took more than {total_seconds:g} s in all"
-        seconds = min({cell_seconds}, left)
-        note = None
-        try:
-            running[0] = True
-            _rnnkit_signal.setitimer(_rnnkit_signal.ITIMER_REAL, seconds)
-            exec(compile(code, f"{{_RNNKIT_NOTEBOOK}}, cell {{number}}", "exec"), globals())
-            running[0] = False
-        except _RnnkitCellTimeout:
-            note = (f"cell {{number}} was stopped after {{seconds:.0f}} s (give a long cell, such as training, "
-                    "the tag rnnkit:skip so that grading leaves it out)")
-        except BaseException as error:  # one broken cell costs only what it defines
-            note = f"cell {{number}} raised {{type(error).__name__}}: {{str(error)[:200]}}"
-        finally:
-            running[0] = False
-            _rnnkit_signal.setitimer(_rnnkit_signal.ITIMER_REAL, 0)
-        if note and len(_rnnkit_cell_errors) < {max_notes}:
-            _rnnkit_cell_errors.append(note)
-    return None
-
-
-_rnnkit_signal.signal(_rnnkit_signal.SIGALRM, _rnnkit_alarm)
-_rnnkit_stopped = _rnnkit_run_cells()
-if _rnnkit_stopped:
-    _rnnkit_cell_errors.append(_rnnkit_stopped)
-_rnnkit_signal.signal(_rnnkit_signal.SIGALRM, _rnnkit_signal.SIG_DFL)
-del _rnnkit_stopped
-'''
-
-
-def module_source(text, notebook_name, total_seconds=2 * CELL_SECONDS):
-    """The text of the module made from a notebook's JSON ``text``; its cells may run for
-    ``total_seconds`` in all, each at most CELL_SECONDS."""
-    cells = [[number, code] for number, code in code_cells(text)]
-    return MODULE.format(notebook=notebook_name, cells=json.dumps(cells), max_notes=MAX_NOTES,
-                         cell_seconds=CELL_SECONDS, total_seconds=total_seconds)
+def write_module(book, notebook_name, destination, filename, total_seconds):
+    """Write ``filename`` (the cell runner) and its cells into ``destination``; the cells may run
+    for ``total_seconds`` in all, each at most CELL_SECONDS."""
+    data = {
+        "notebook": notebook_name,
+        "cell_seconds": CELL_SECONDS,
+        "total_seconds": total_seconds,
+        "cells": book["cells"],
+        "notes": book["notes"],
+    }
+    (Path(destination) / CELLS_FILE).write_text(json.dumps(data))
+    shutil.copyfile(RUNNER, Path(destination) / filename)
+    os.chmod(Path(destination) / filename, 0o644)

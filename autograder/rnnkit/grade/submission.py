@@ -1,6 +1,9 @@
 """Turn what a student handed in (a .py file, a notebook, a folder or a .zip) into a clean folder to grade.
 
-A notebook (``<module>.ipynb``) becomes ``<module>.py`` made of its code cells (see notebook.py).
+A notebook (``<module>.ipynb``) becomes ``<module>.py`` that runs its code cells (see notebook.py).
+In a folder or a zip, the student's work is found among the files that could be it (``_choose``):
+what answers nothing beyond the released stub is not their work, and the results say which file
+was graded and which were ignored.
 
 The grader may be root and the submission is untrusted, so no symbolic link is ever followed: a
 link where a file or folder should be is refused or skipped, never read through.
@@ -10,6 +13,8 @@ import os
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
+
+from rnnkit.grade.notebook import NotebookProblem, read_file, write_module
 
 MAX_FILES = 200
 MAX_BYTES = 20 * 1024 * 1024
@@ -50,11 +55,6 @@ def _walk(folder):
                 yield path.relative_to(folder)
 
 
-def _candidates(folder, filename):
-    found = [p for p in _walk(folder) if p.name == filename]
-    return sorted(found, key=lambda p: (len(p.parts), str(p)))
-
-
 def _copy_file(source, target):
     """Copy without following a link at ``source`` (O_NOFOLLOW), so a swapped-in link fails."""
     descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
@@ -62,35 +62,111 @@ def _copy_file(source, target):
         shutil.copyfileobj(reader, writer)
 
 
-def _copy_python_files(source_dir, destination):
+def _copy_python_files(source_dir, destination, leave_out=()):
     for path in sorted(source_dir.iterdir()):
-        if path.suffix == ".py" and path.is_file() and not path.is_symlink():
+        if path.suffix == ".py" and path.is_file() and not path.is_symlink() and path.name not in leave_out:
             _copy_file(path, destination / path.name)
 
 
-def _stage_notebook(path, destination, filename, notebook_seconds):
-    """Write the module made from the notebook at ``path``; return the note for the student."""
-    from rnnkit.grade.notebook import NotebookProblem, module_source
-
+def _read_bytes(path):
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(descriptor, "rb") as reader:
         data = reader.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise SubmissionProblem(f"{path.name} is larger than 20 MB")
-    try:
-        source = module_source(data.decode("utf-8", errors="replace"), path.name, notebook_seconds)
-    except NotebookProblem as problem:
-        raise SubmissionProblem(f"{path.name}: {problem}") from None
-    (destination / filename).write_text(source)
-    return f"Graded the code cells of {path.name}."
+    return data
 
 
-def stage(submission, module, destination, notebook_seconds=20):
-    """Copy the submission's Python files into ``destination`` with ``<module>.py`` at its top.
-    (A notebook's cells may run for ``notebook_seconds`` in all.)
+class _Candidate:
+    """A file that may hold the student's work, read (in a bounded child) once, when needed."""
 
-    Returns a note for the student about what was graded; raises SubmissionProblem when it
-    cannot be graded."""
+    def __init__(self, root, relative, given):
+        self.path, self.relative, self.given = root / relative, relative, given
+        self.kind = "ipynb" if relative.suffix == ".ipynb" else "py"
+        self._reading = None
+
+    @property
+    def name(self):
+        return self.relative.as_posix()
+
+    def reading(self):
+        if self._reading is None:
+            try:
+                self._reading = read_file(_read_bytes(self.path), self.kind, self.relative.name, self.given)
+            except NotebookProblem as problem:
+                self._reading = {"problem": str(problem), "answered": []}
+        return self._reading
+
+    def answered(self):
+        return bool(self.reading()["answered"])
+
+
+def _stage_notebook(candidate, destination, filename, notebook_seconds):
+    """Write the module made from the notebook; raise SubmissionProblem when it cannot be read."""
+    reading = candidate.reading()
+    if "problem" in reading:
+        raise SubmissionProblem(reading["problem"])
+    write_module(reading, candidate.relative.name, destination, filename, notebook_seconds)
+
+
+def _choose(files, module, given):
+    """(the candidate to grade, [(ignored file, why)]) among a folder's files; None when no file
+    can stand for the module. The rules, in order:
+
+    1. a file named after the module that answers something (beyond the released stub): the
+       notebook wins over the .py (the stub, or a helper, often lies beside it);
+    2. else a renamed notebook that answers something (Jupyter's "Copy of", "(1)", ...);
+    3. else a single other .py that answers something, graded as the module (a renamed copy);
+    4. else the file named after the module, unanswered (it gets its zero, and says why).
+    Shallower files first, then by name, so the same hand-in is graded the same way anywhere."""
+    assignment_files = {"conftest.py", "rnnkit_testing.py", f"test_public_{module}.py"}
+    order = sorted(files, key=lambda c: (len(c.relative.parts), c.name))
+    named = [c for c in order if c.relative.name in (f"{module}.ipynb", f"{module}.py")]
+    named.sort(key=lambda c: (c.kind != "ipynb", len(c.relative.parts), c.name))
+    notebooks = [c for c in order if c.kind == "ipynb" and c not in named]
+    helpers = [c for c in order if c.kind == "py" and c not in named and c.relative.name not in assignment_files]
+    ignored = []
+
+    def unanswered(candidate):
+        why = candidate.reading().get("problem") or "no answers beyond the released stub"
+        ignored.append((candidate, why))
+
+    def chosen(candidate):
+        seen = {c for c, _ in ignored}
+        others = [c for c in named + notebooks if c is not candidate and c not in seen]
+        return candidate, ignored + [(c, f"{candidate.name} is graded instead") for c in others]
+
+    for candidate in named:
+        if candidate.answered():
+            return chosen(candidate)
+        unanswered(candidate)
+    for candidate in notebooks[:20]:
+        if candidate.answered():
+            return chosen(candidate)
+        unanswered(candidate)
+    answering = [c for c in helpers[:20] if c.answered()]
+    if len(answering) == 1 and not named:
+        return answering[0], ignored
+    if len(answering) > 1 and not named:
+        listed = ", ".join(c.name for c in answering)
+        raise SubmissionProblem(
+            f"{module}.py was not found in your submission, and it holds several Python files "
+            f"({listed}): name the one to grade {module}.py"
+        )
+    if named:  # nothing named after the module answers anything: grade it anyway, for its zero
+        ignored = [(c, why) for c, why in ignored if c is not named[0]]
+        ignored += [(c, f"only a file named {module}.py or {module}.ipynb is graded") for c in answering]
+        return named[0], ignored
+    return None, ignored
+
+
+def stage(submission, module, destination, notebook_seconds=20, given=()):
+    """Put the student's work into ``destination`` as ``<module>.py``, with the Python files
+    beside it (their helpers stay importable). A notebook's cells may run for ``notebook_seconds``
+    in all; ``given`` names the functions students receive whole (they are no answer).
+
+    Returns a note for the student saying which file was graded and which were ignored, and why;
+    raises SubmissionProblem when nothing can be graded."""
     submission, destination = Path(submission), Path(destination)
     filename = f"{module}.py"
     if submission.is_symlink():
@@ -98,44 +174,45 @@ def stage(submission, module, destination, notebook_seconds=20):
     if not submission.exists():
         raise SubmissionProblem(f"nothing was found at {submission}")
     if submission.is_file() and submission.suffix == ".py":
-        if submission.stat().st_size > MAX_BYTES:
-            raise SubmissionProblem(f"{submission.name} is larger than 20 MB")
-        _copy_file(submission, destination / filename)
+        _copy_file_checked(submission, destination / filename)
         if submission.name != filename:
             return f"Graded {submission.name} as {filename}."
         return f"Graded {filename}."
     if submission.is_file() and submission.suffix == ".ipynb":
-        return _stage_notebook(submission, destination, filename, notebook_seconds)
+        candidate = _Candidate(submission.parent, Path(submission.name), given)
+        _stage_notebook(candidate, destination, filename, notebook_seconds)
+        return f"Graded the code cells of {submission.name}."
     if submission.is_file() and submission.suffix == ".zip":
         unpacked = destination.parent / "unzipped"
         unpacked.mkdir()
         _extract_zip(submission, unpacked)
         submission = unpacked
     elif submission.is_file():
-        raise SubmissionProblem(f"{submission.name} is not a Python file: submit {filename}")
-    found = _candidates(submission, filename)
-    if found:
-        _copy_python_files((submission / found[0]).parent, destination)
-        note = f"Graded {found[0].as_posix()}."
-        if len(found) > 1:
-            note += f" (Also found, not graded: {', '.join(p.as_posix() for p in found[1:])}.)"
-        return note
-    notebooks = _candidates(submission, f"{module}.ipynb") or [p for p in _walk(submission) if p.suffix == ".ipynb"]
-    python_files = [p for p in _walk(submission) if p.suffix == ".py"]
-    if notebooks and not python_files:  # a notebook homework handed in as a notebook
-        return _stage_notebook(submission / notebooks[0], destination, filename, notebook_seconds)
-    # No file has the module's name: a single Python file is graded as the module, as a single
-    # renamed .py is; with several, the student is told which ones were seen.
-    if len(python_files) == 1:
-        _copy_file(submission / python_files[0], destination / filename)
-        return f"Graded {python_files[0].as_posix()} as {filename}."
-    if python_files:
-        listed = ", ".join(p.as_posix() for p in python_files[:20])
+        raise SubmissionProblem(f"{submission.name} is not a Python file or a notebook: submit {filename}")
+    files = [_Candidate(submission, p, given) for p in _walk(submission) if p.suffix in (".py", ".ipynb")]
+    chosen, ignored = _choose(files, module, given)
+    if chosen is None:
+        seen = [str(p) for p in _walk(submission)][:20]
         raise SubmissionProblem(
-            f"{filename} was not found in your submission, and it holds several Python files "
-            f"({listed}): name the one to grade {filename}"
+            f"{filename} was not found in your submission (files seen: {', '.join(seen) or 'none'})"
         )
-    seen = [str(p) for p in _walk(submission)][:20]
-    raise SubmissionProblem(
-        f"{filename} was not found in your submission (files seen: {', '.join(seen) or 'none'})"
-    )
+    folder = chosen.path.parent
+    if chosen.kind == "ipynb":
+        _stage_notebook(chosen, destination, filename, notebook_seconds)
+        _copy_python_files(folder, destination, leave_out={filename})
+        note = f"Graded the code cells of {chosen.name}."
+    else:
+        _copy_python_files(folder, destination, leave_out={chosen.relative.name})
+        _copy_file_checked(chosen.path, destination / filename)
+        note = f"Graded {chosen.name}" + (f" as {filename}." if chosen.relative.name != filename else ".")
+    if not chosen.answered():
+        note += " It answers none of the homework's functions yet (it is the released stub)."
+    if ignored:
+        note += " Not graded: " + "; ".join(f"{c.name} ({why})" for c, why in ignored[:10]) + "."
+    return note
+
+
+def _copy_file_checked(source, target):
+    if source.stat().st_size > MAX_BYTES:
+        raise SubmissionProblem(f"{source.name} is larger than 20 MB")
+    _copy_file(source, target)
