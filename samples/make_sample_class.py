@@ -1,6 +1,6 @@
 """Write the sample class that `rnnkit demo` grades: one Gradescope export per homework.
 
-    .venv/bin/python samples/make_sample_class.py
+    .venv/bin/python samples/make_sample_class.py [HOMEWORK ...]   # all of them by default
 
 Each export holds the reference, the stub, realistic wrong submissions (edits of the reference a
 student could make) and broken ones (a syntax error, a hang, a submission that tries to kill the
@@ -89,8 +89,22 @@ HW3 = [
     ("module with segments off by one", ("edit", "range(0, len(text) - maxlen, step)",
                                          "range(0, len(text) - maxlen + 1, step)"), 0),
 ]
+# HW4 is a notebook homework too; kept small (each submission trains a model for a few seconds).
+HW4 = [
+    ("reference", ("solution",), 0),
+    ("notebook", ("notebook",), 0),
+    ("notebook as given", ("notebook", "stub"), 0),
+    ("softmax over the batch", ("notebook", "edit", 'float("-inf")), dim=1)', 'float("-inf")), dim=0)'), 0),
+    ("source without its EOS", ("notebook", "edit", "return src + [EOS], [SOS] + tgt, tgt + [EOS]",
+                                "return src, [SOS] + tgt, tgt + [EOS]"), 2),
+    ("module writing after the EOS", ("edit", "                if not finished[row]:\n                    finished[row] = token == EOS",
+                                      "                if True:\n                    finished[row] = token == EOS"), 0),
+    ("every function returns a dict", ("notebook", "returns", '{"answer": 42}'), 0),
+    ("tries to kill the grader", ("append", "\nimport os, signal\nfor _target in (os.getppid(), -1):\n"
+                                  "    try:\n        os.kill(_target, signal.SIGKILL)\n    except OSError:\n        pass\n"), 0),
+]
 MODULES = {"hw1_rnn_cell": ("rnn_cell", HW1), "hw2_lstm_gates": ("lstm_gates", HW2),
-           "hw3_text_generation": ("text_generation", HW3)}
+           "hw3_text_generation": ("text_generation", HW3), "hw4_seq2seq": ("seq2seq", HW4)}
 
 
 def notebook_of(kind, module, homework):
@@ -98,7 +112,7 @@ def notebook_of(kind, module, homework):
     the entry's change (as given, one answer edited, or one more cell)."""
     import nbformat
 
-    from rnnkit.release.notebook import answered
+    from rnnkit.release.notebook import answer_cells, answered
 
     book = nbformat.read(ROOT / "assignments" / homework / f"{module}.ipynb", as_version=4)
     if kind[1:2] == ("stub",):
@@ -110,6 +124,11 @@ def notebook_of(kind, module, homework):
         edited[0].source = edited[0].source.replace(kind[2], kind[3])
     elif kind[1:2] == ("cell",):
         book.cells.append(nbformat.v4.new_code_cell(kind[2]))
+    elif kind[1:2] == ("returns",):  # a hostile class: every answer returns the same odd value
+        for cell, name in answer_cells(book):
+            if cell.source.startswith("def "):
+                signature = cell.source.split("\n", 1)[0]
+                cell.source = f"{signature}\n    return {kind[2]}\n"
     return nbformat.writes(book)
 
 
@@ -174,10 +193,12 @@ def build(homework, module, entries, first_id):
     (root / "submission_metadata.yml").write_text("---\n" + text)
 
 
-def main():
+def main(only=()):
+    """Write every homework's sample class, or only those named on the command line."""
     for number, (homework, (module, entries)) in enumerate(MODULES.items(), start=1):
-        build(homework, module, entries, first_id=1000 * number + 100)
+        if not only or homework in only:
+            build(homework, module, entries, first_id=1000 * number + 100)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,7 +1,13 @@
 """Can the HW3 graders be trusted? The checks are described in tests/grader_trust.py."""
 
+import importlib.util
+import re
+import sys
+
+import numpy as np
 import pytest
 
+from conftest import ROOT, total
 from grader_trust import Homework, Mutant
 
 HW3 = Homework("hw3_text_generation")
@@ -47,6 +53,18 @@ MUTANTS = [
     Mutant("seed_returned_too", 'return "".join(written)', 'return seed_text[-maxlen:] + "".join(written)', "seed"),
     Mutant("temperature_not_passed_on", "char = chars[sample_next(probs, temperature, rng)]",
            "char = chars[sample_next(probs, 1.0, rng)]", "temperature"),
+    # ---- contracts the hidden tests check: defaults, inputs left alone, temperature applied once
+    Mutant("segments_default_step_1", "def make_segments(text, maxlen=MAXLEN, step=STEP):",
+           "def make_segments(text, maxlen=MAXLEN, step=1):", "defaults"),
+    Mutant("hidden_size_default_64", "def __init__(self, vocab_size, hidden_size=128):",
+           "def __init__(self, vocab_size, hidden_size=64):", "128 units"),
+    Mutant("probs_reweighted_in_place", "    logs = np.log(probs[positive]) / temperature\n",
+           "    probs[positive] = np.log(probs[positive]) / temperature\n    logs = probs[positive]\n", "in place"),
+    Mutant("temperature_applied_twice", "probs = torch.softmax(model(X)[0].to(torch.float64), dim=0).numpy()",
+           "probs = torch.softmax(model(X)[0].to(torch.float64) / temperature, dim=0).numpy()", "applied twice"),
+    Mutant("no_rng_means_seed_0", "rng = np.random.default_rng() if rng is None else rng",
+           "rng = np.random.default_rng(0) if rng is None else rng", "fresh"),
+    Mutant("forward_detached", "return self.fc(outputs[:, -1])", "return self.fc(outputs[:, -1]).detach()", "graph"),
 ]
 
 
@@ -74,3 +92,119 @@ def test_alternative_gets_full_marks(grade, path):
 
 def test_alternatives_exist():
     assert len(HW3.alternatives) >= 3
+
+
+# ---- hostile return types: every function returns an odd type; grading must be the student's
+# failures, each naming the type expected (or pointing at the upstream function that fails).
+
+HOSTILE = """
+import numpy as np
+import torch
+from torch import nn
+
+MAXLEN = 40
+STEP = 3
+
+
+def build_vocab(text):
+    return {"chars": sorted(set(text))}
+
+
+def make_segments(text, maxlen=MAXLEN, step=STEP):
+    return "segments"
+
+
+def vectorize(segments, next_chars, char_to_idx):
+    return ("X", [[1, "a", None], {"k": 2.5}])
+
+
+class CharLSTM(nn.Module):
+    def __init__(self, vocab_size, hidden_size=128):
+        super().__init__()
+        self.lstm = nn.LSTM(vocab_size, hidden_size, batch_first=True)
+        self.fc = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, X):
+        return [[1, "a", None], (2.5, [3])]
+
+
+def sample_next(probs, temperature, rng):
+    return 10 ** 100
+
+
+def generate(model, seed_text, length, char_to_idx, chars, temperature=1.0, rng=None, maxlen=MAXLEN):
+    return (char for char in seed_text)
+
+
+def train(model, X, y, epochs=1, batch_size=128, lr=0.01, seed=0):
+    return {1: "loss"}
+"""
+EXPECTED_TYPES = {  # a word of the expected type each function's own failures must name
+    "build_vocab": "tuple", "make_segments": "tuple", "vectorize": "tensor", "CharLSTM.forward": "tensor",
+    "sample_next": "int", "generate": "string", "training": "tensor",
+}
+
+
+def test_hostile_return_types(grade_source):
+    results = grade_source(HW3.id, HW3.module, HOSTILE)
+    score, _ = total(results)
+    assert score < 10, score  # the structure tests pass: CharLSTM itself is right
+    assert "The autograder itself hit a problem" not in results.get("output", "")
+    for test in results["tests"]:
+        output = test["output"]
+        assert "The autograder itself hit a problem" not in output, output
+        if test["status"] != "failed" or " fails test " in output:  # passed, or pointing upstream
+            continue
+        subject = test["name"].split(":", 1)[0]
+        assert EXPECTED_TYPES[subject] in output, f"{test['number']} {test['name']}: {output}"
+
+
+def graders_module(name):
+    folder = str(ROOT / "autograder" / "graders" / HW3.id)
+    for path in (folder, str(ROOT / "autograder" / "graders")):  # hw3_reference, and its memo
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    spec = importlib.util.spec_from_file_location(f"hw3_grader_{name}", f"{folder}/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")  # the graders' points marks
+def test_type_checks_name_the_expected_type():
+    """The checks generate's and sample_next's values go through (whose tests a hostile submission
+    only reaches through a redirect), on odd values as they arrive from the sandbox."""
+    from rnnkit.protocol import Opaque
+    from rnnkit_testing import assert_dict, assert_int, assert_str_list, assert_tensor
+
+    generate = graders_module("test_4_generate")
+    for value in ({"text": "abc"}, ["a", "b"], Opaque("generator"), None, 10 ** 100):
+        with pytest.raises(AssertionError, match="should be a string"):
+            generate.check_text(value, 3, list("abc"))
+    for value in (2.0, "3", np.array([1]), True, None, [[1, "a"], None]):
+        with pytest.raises(AssertionError, match="should be an int"):
+            assert_int(value, "index", low=0, high=6)
+    with pytest.raises(AssertionError, match="int in"):
+        assert_int(10 ** 100, "index", low=0, high=6)
+    with pytest.raises(AssertionError, match="a dict with str keys"):
+        assert_dict(Opaque("dict"), "char_to_idx")
+    with pytest.raises(AssertionError, match="list of strings"):
+        assert_str_list([["a"], 1], "segments")
+    with pytest.raises(AssertionError, match="torch tensor"):
+        assert_tensor([[1, 2], [3]], "X")
+
+
+def test_readme_figures_are_the_corpus():
+    """The README's corpus figures are what benchmarks/hw3_training.py computes, whatever this
+    process has imported (pytest, torch, the kit)."""
+    spec = importlib.util.spec_from_file_location("hw3_solution", HW3.solution)
+    solution = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(solution)
+    text = solution.default_corpus(max_chars=200_000)
+    chars, _ = solution.build_vocab(text)
+    segments, _ = solution.make_segments(text)
+    parameters = sum(p.numel() for p in solution.CharLSTM(len(chars)).parameters())
+    readme = re.sub(r"\s+", " ", (HW3.solution.parent / "README.md").read_text())
+    for figure in (f"{len(text):,} characters", f"V = {len(chars)}", f"{parameters:,} parameters",
+                   f"{len(segments):,} segments"):
+        assert figure in readme, f"README.md should say {figure!r} (what the benchmark computes)"

@@ -249,15 +249,18 @@ def test_student_notebook_asks_for_each_function_and_holds_no_answer(homework_id
     assert not leaked, f"the student notebook shows reference code: {leaked}"
     checks = [cell.source.strip() for cell in book.cells if cell.cell_type == "code" and "grader.check" in cell.source]
     assert checks == [f'grader.check("{question}")' for question in questions]
-    assert sorted(book.metadata["otter"]["tests"]) == sorted(questions)
+    # Otter's tests folder, not the notebook's metadata: the checks work in a renamed copy too.
+    tests = sorted(path.stem for path in (ASSIGNMENTS / homework_id / "tests").glob("*.py"))
+    assert tests == sorted(questions) and "tests" not in book.metadata.get("otter", {})
     experiments = [cell for cell in book.cells if any(mark in cell.source for mark in EXPERIMENTS[homework_id])]
     assert len(experiments) == 2 and all(SKIP_TAG in cell.metadata["tags"] for cell in experiments)
 
 
 @pytest.mark.parametrize("homework_id", NOTEBOOK_HOMEWORKS)
 def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, homework_id):
-    """In a real Jupyter kernel, as a student works: the checks of the unfinished notebook fail
-    and say what is not implemented yet; after the answers are filled in, they all pass."""
+    """In a real Jupyter kernel, as a student works, in a copy Jupyter renamed: the checks of the
+    unfinished notebook fail and say what is not implemented yet; after the answers are filled
+    in, they all pass, and say that hidden tests run too."""
     nbclient = pytest.importorskip("nbclient")
     questions = NOTEBOOK_HOMEWORKS[homework_id]
     folder = tmp_path / homework_id
@@ -266,6 +269,7 @@ def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, hom
     run = [cell for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
     filled = [cell for cell in answered(book, solution_of(homework_id)).cells if ANSWER_TAG in cell.metadata.get("tags", [])]
     book.cells = run + filled + [nbformat.v4.new_code_cell(f'grader.check("{question}")') for question in questions]
+    (folder / f"{grader_trust.Homework(homework_id).module}.ipynb").rename(folder / "Copy of the notebook (1).ipynb")
     nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}}).execute()
     outputs = ["".join(output.get("data", {}).get("text/plain", output.get("text", "")) for output in cell.outputs)
@@ -275,7 +279,7 @@ def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, hom
         assert "Test case failed" in text and "is not implemented yet" in text, (question, text)
     assert "0.1 " in before[0]  # numbered as on Gradescope
     for question, text in zip(questions, after):
-        assert "All test cases passed" in text, (question, text)
+        assert "All test cases passed" in text and "and hidden tests" in text, (question, text)
 
 
 @pytest.mark.parametrize("answers", [True, False], ids=["answered", "as_given"])

@@ -156,3 +156,95 @@ def test_random_corruptions_of_a_valid_reply_raise_only_protocol_errors():
         except ProtocolError:
             outcomes["refused"] += 1
     assert min(outcomes.values()) > 10, outcomes  # both paths were exercised
+
+
+# --- numpy random Generators (issue 18) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", protocol._BIT_GENERATORS)
+def test_generators_of_every_allowed_bit_generator_cross_with_their_state(name):
+    generator = np.random.Generator(getattr(np.random, name)(7))
+    generator.random(5)
+    back = roundtrip(generator)
+    assert type(back.bit_generator).__name__ == name
+    np.testing.assert_array_equal(back.random(8), generator.random(8))
+
+
+def _state(name, **changes):
+    """The plain (wire) state of a fresh ``name`` generator, with ``changes`` applied at their
+    dotted paths (a value of ... deletes the field)."""
+    plain = json.loads(json.dumps(to_plain(np.random.Generator(getattr(np.random, name)(3)))))
+    for path, value in changes.items():
+        node = plain["__generator__"]["__dict__"]
+        *parents, last = path.split("__")
+        for part in parents:
+            node = node[part]["__dict__"]
+        if value is ...:
+            del node[last]
+        else:
+            node[last] = value
+    return plain
+
+
+def _words(dtype, count, fill=1):
+    return to_plain(np.full(count, fill, dtype=dtype))
+
+
+CRAFTED_GENERATORS = [
+    # The one that crashed Python: MT19937 reads key[pos] without a bound check.
+    _state("MT19937", state__pos=10**9),
+    _state("MT19937", state__pos=-5),
+    _state("MT19937", state__pos=625),
+    _state("MT19937", state__key=_words("<u4", 10)),  # a short key: numpy reads past its end
+    _state("MT19937", state__key=_words("<u8", 624)),
+    _state("MT19937", state__key=_words("<u4", 624, fill=0)),
+    _state("MT19937", state__key=[1] * 624),  # a list, not an array
+    _state("Philox", buffer_pos=-10**12),
+    _state("Philox", buffer_pos=5),
+    _state("Philox", buffer=_words("<u8", 3)),
+    _state("Philox", state__counter=_words("<u4", 4)),
+    _state("SFC64", state__state=_words("<i8", 4)),
+    _state("PCG64", state__state=-1),
+    _state("PCG64", state__inc=1 << 128),
+    _state("PCG64", state__inc=1.5),
+    _state("PCG64", has_uint32=7),
+    _state("PCG64", has_uint32=True),
+    _state("PCG64", uinteger=1 << 40),
+    _state("PCG64DXSM", uinteger=...),
+    _state("PCG64", extra=1),
+    _state("PCG64", bit_generator="MT19937"),  # a state of another shape
+    _state("PCG64", bit_generator="RandomState"),
+    _state("PCG64", bit_generator="_MT19937"),
+    _state("PCG64", bit_generator=None),
+    {"__generator__": [1, 2]},
+    {"__generator__": {"__dict__": {}}},
+    {"__generator__": {"__opaque__": "x"}},
+]
+
+
+@pytest.mark.parametrize("plain", CRAFTED_GENERATORS)
+def test_a_crafted_generator_state_is_refused_before_numpy_sees_it(plain):
+    """Rebuilt in the grading process, a crafted state must never reach numpy: each one is a
+    ProtocolError (the submission's failure), and drawing from a valid one never crashes."""
+    with pytest.raises(ProtocolError):
+        protocol.decode_value(plain)
+
+
+def test_a_crafted_generator_no_longer_crashes_python(tmp_path):
+    """What the audit did, in a child process: decode a crafted MT19937 and draw from it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from rnnkit import protocol\n"
+        "plain = json.loads(sys.stdin.read())\n"
+        "try:\n"
+        "    protocol.decode_value(plain).random(3)\n"
+        "except protocol.ProtocolError as error:\n"
+        "    print('refused:', error)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], input=json.dumps(CRAFTED_GENERATORS[0]),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("refused: malformed random generator")

@@ -19,6 +19,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def student():
-    from rnnkit_testing import InProcessStudent
+    from rnnkit_testing import InProcessStudent, reseed
 
-    return InProcessStudent(importlib.import_module("rnn_cell"))
+    reseed()  # the random state the autograder imports your module with
+    return InProcessStudent(importlib.import_module("rnn_cell"), call_timeout=10)

@@ -73,6 +73,17 @@ def test_title(item):
     return f"{name} [{callspec.id}]" if callspec is not None else name
 
 
+def test_subject(title):
+    """What a test is about, from its title: the function or method before the colon
+    ("CharLSTM.forward: logits ..." -> CharLSTM.forward), or, for a test about a topic that is
+    parametrized by function ("LSTM gates: ... [forget_gate]"), that function."""
+    subject = title.split(":", 1)[0].strip()
+    case = title.rsplit("[", 1)[-1].rstrip("]") if title.endswith("]") else ""
+    if not subject.replace(".", "_").isidentifier() and case.isidentifier():
+        return case
+    return subject
+
+
 # --- the pytest side: conftest.py files load this module with ``pytest_plugins = ["rnnkit_testing"]``
 # and add only their own ``student`` fixture.
 
@@ -167,25 +178,91 @@ def _copied(value):
     return copy.deepcopy(value)
 
 
+def reseed():
+    """The random state every call of the student's code starts from, here as in the sandbox
+    (worker.py does the same): the same call always sees the same random numbers, so code that
+    draws from the global ``np.random`` gets the same verdict here, in grader.check and graded."""
+    import random
+
+    random.seed(0)
+    np.random.seed(0)
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "manual_seed"):
+        torch.manual_seed(0)
+
+
+class _CallTimeout(BaseException):
+    pass
+
+
+class _Timer:
+    """``with _Timer(seconds):`` stops the block after ``seconds`` as the sandbox stops a call
+    (in the main thread only, where signals can be caught; elsewhere it does nothing)."""
+
+    def __init__(self, seconds):
+        import threading
+
+        self.seconds = seconds if threading.current_thread() is threading.main_thread() else None
+
+    def __enter__(self):
+        import signal
+
+        if self.seconds:
+            self.previous = signal.signal(signal.SIGALRM, self._alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def _alarm(self, signum, frame):
+        raise _CallTimeout()
+
+    def __exit__(self, *exc_info):
+        import signal
+
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
 class InProcessStudent:
-    """Calls the student's module directly (the student's own ``pytest`` run).
+    """Calls the student's module directly (the student's own ``pytest`` run, and grader.check).
 
     The autograder replaces this with a proxy to a sandbox with the same interface, and this one
-    behaves the same way: arguments are deep-copied before each call (they are serialized into
-    the sandbox), ``call_with_inputs`` returns them as the function left them, so an in-place edit
-    fails the same "inputs unchanged" tests here and there, and an exception from the student's
-    code arrives as the same ``StudentCodeError`` with the traceback trimmed to their files.
+    behaves the same way: the random state is reset before each call (``reseed``); arguments are
+    deep-copied (they are serialized into the sandbox), ``call_with_inputs`` returns them as the
+    function left them, so an in-place edit fails the same "inputs unchanged" tests here and
+    there; a call that runs longer than ``call_timeout`` seconds is stopped and not made again;
+    and an exception from the student's code arrives as the same ``StudentCodeError`` with the
+    traceback trimmed to their files.
     """
 
-    def __init__(self, module):
+    def __init__(self, module, call_timeout=None):
         self._module = module
         self._folder = os.path.dirname(os.path.realpath(module.__file__))
         self._file = os.path.basename(module.__file__)  # text_generation.py, or .ipynb in a notebook
+        self._call_timeout = call_timeout
+        self._given_up = {}
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
         return lambda *args, **kwargs: self.call_with_inputs(name, *args, **kwargs)[0]
+
+    def _run(self, label, function, args, kwargs):
+        """``function(*args, **kwargs)`` as the sandbox runs a call: reseeded, timed, its
+        exceptions reported as the student's."""
+        if label in self._given_up:
+            raise SubmissionFailed(self._given_up[label])
+        reseed()
+        try:
+            with _Timer(self._call_timeout):
+                return function(*args, **kwargs)
+        except _CallTimeout:
+            self._given_up[label] = (
+                f"`{label}` did not return within {self._call_timeout:g} s "
+                "(an infinite loop, or far too slow); it is not called again"
+            )
+            raise SubmissionFailed(self._given_up[label]) from None
+        except Exception as error:  # the student's bug, reported as the sandbox reports it
+            raise self._student_error(label, error) from error
 
     def call_with_inputs(self, name, *args, **kwargs):
         """Call ``name`` and return ``(result, args_after, kwargs_after)``: the arguments as the
@@ -194,10 +271,7 @@ class InProcessStudent:
         if not callable(function):
             raise SubmissionFailed(f"{self._file} has no function named `{name}`")
         args, kwargs = _copied(args), _copied(kwargs)
-        try:
-            result = function(*args, **kwargs)
-        except Exception as error:  # the student's bug, reported as the sandbox reports it
-            raise self._student_error(name, error) from error
+        result = self._run(name, function, args, kwargs)
         return _as_sent(result), args, kwargs
 
     def make(self, name, *args, **kwargs):
@@ -205,17 +279,15 @@ class InProcessStudent:
         function = getattr(self._module, name, None)
         if not callable(function):
             raise SubmissionFailed(f"{self._file} has no function named `{name}`")
-        try:
-            target = function(*_copied(args), **_copied(kwargs))
-        except Exception as error:
-            raise self._student_error(name, error) from error
+        target = self._run(name, function, _copied(args), _copied(kwargs))
 
         def call(method, method_args, method_kwargs):
+            label = f"{name}.{method}"
             try:
                 bound = getattr(target, method)
-                return _as_sent(bound(*_copied(method_args), **_copied(method_kwargs)))
             except Exception as error:
-                raise self._student_error(f"{name}.{method}", error) from error
+                raise self._student_error(label, error) from error
+            return _as_sent(self._run(label, bound, _copied(method_args), _copied(method_kwargs)))
 
         return StudentObject(call, type(target).__name__, target=target)
 
@@ -473,7 +545,7 @@ class PublicTestsReport:
 
 def tested_function(title):
     """The student function (or class) a test's title names: "CharLSTM.forward: logits ..." -> CharLSTM."""
-    return title.split(":", 1)[0].split(".", 1)[0].strip()
+    return test_subject(title).split(".", 1)[0]
 
 
 class NotebookCheckFailed(AssertionError):
@@ -483,8 +555,9 @@ class NotebookCheckFailed(AssertionError):
 class _NotebookSession:
     """The pytest plugin of one notebook check: the notebook as ``student``, only the question's tests."""
 
-    def __init__(self, notebook, functions):
+    def __init__(self, notebook, functions, call_timeout=None):
         self.notebook, self.functions, self.report = notebook, set(functions), None
+        self.call_timeout = call_timeout
 
     def pytest_configure(self, config):
         self.report = PublicTestsReport(config)
@@ -492,7 +565,7 @@ class _NotebookSession:
 
     @pytest.fixture(scope="session")
     def student(self):
-        return InProcessStudent(self.notebook)
+        return InProcessStudent(self.notebook, call_timeout=self.call_timeout)
 
     @pytest.hookimpl(trylast=True)  # after the report has numbered every public test
     def pytest_collection_modifyitems(self, config, items):
@@ -502,7 +575,7 @@ class _NotebookSession:
 
 
 
-def check_notebook(env, module, functions):
+def check_notebook(env, module, functions, call_timeout=None):
     """Run the public tests of ``functions`` against the notebook's definitions (``env``: its
     globals); raise NotebookCheckFailed naming each failed test and why. Otter's ``grader.check``
     calls this from the notebook's test cells."""
@@ -514,7 +587,7 @@ def check_notebook(env, module, functions):
     notebook = types.ModuleType(module)
     notebook.__dict__.update(env)
     notebook.__file__ = os.path.join(folder, f"{module}.ipynb")
-    session = _NotebookSession(notebook, functions)
+    session = _NotebookSession(notebook, functions, call_timeout)
     tests = os.path.join(folder, f"test_public_{module}.py")
     arguments = [tests, "--noconftest", "-p", "rnnkit_testing", "-p", "no:cacheprovider", "-q"]
     with contextlib.redirect_stdout(io.StringIO()) as output, contextlib.redirect_stderr(output):
@@ -529,3 +602,101 @@ def check_notebook(env, module, functions):
             lines.append(f"{test['number']} {test['name']}")
             lines += [f"    {line}" for line in test["message"].splitlines() if line.strip()]
         raise NotebookCheckFailed("\n".join(lines))
+
+
+# --- checks of a student value's type (shared by every homework's graders)
+# A grader checks the type of whatever student code returned before it computes on it: a wrong
+# type is then the student's failed test, naming the type expected, never a grader crash.
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_wrong_keyed_dict(value):
+    # A dict whose keys are not all strings cannot cross from the sandbox as a dict.
+    return getattr(value, "rnnkit_type_name", None) == "dict"
+
+
+def assert_type(value, types, name, expected, hint=""):
+    """``value`` is an instance of ``types``; ``expected`` describes the type in the message
+    ("a string (str)"). Returns ``value``."""
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        got = "bool"
+    elif isinstance(value, types):
+        return value
+    else:
+        got = _type_name(value)
+    raise AssertionError(f"{name} should be {expected}, got {got}. {hint}".strip())
+
+
+def assert_int(value, name, *, low=None, high=None, hint=""):
+    """``value`` is an integer (a Python or numpy integer, not a bool or a float) in
+    [``low``, ``high``); returns it as a Python int."""
+    if not _is_int(value):
+        raise AssertionError(f"{name} should be an int, got {_type_name(value)}. {hint}".strip())
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value >= high):
+        where = f"[{low}, {high})" if low is not None and high is not None else "range"
+        raise AssertionError(f"{name} should be an int in {where}, got one outside it. {hint}".strip())
+    return value
+
+
+def assert_str(value, name, *, length=None, hint=""):
+    """``value`` is a string (of ``length`` characters, when given)."""
+    assert_type(value, str, name, "a string (str)", hint)
+    if length is not None and len(value) != length:
+        raise AssertionError(f"{name} should have {length} characters, got {len(value)}. {hint}".strip())
+    return value
+
+
+def assert_str_list(value, name, *, item_length=None, hint=""):
+    """``value`` is a list (or tuple) of strings (each of ``item_length`` characters, when
+    given); returns it as a list."""
+    if not isinstance(value, (list, tuple)):
+        raise AssertionError(f"{name} should be a list of strings, got {_type_name(value)}. {hint}".strip())
+    for item in value:
+        if not isinstance(item, str):
+            raise AssertionError(
+                f"{name} should be a list of strings, but it holds a {_type_name(item)}. {hint}".strip()
+            )
+        if item_length is not None and len(item) != item_length:
+            raise AssertionError(
+                f"{name} should hold strings of {item_length} characters, but one has {len(item)}. {hint}".strip()
+            )
+    return list(value)
+
+
+def assert_dict(value, name, *, key_type=str, value_type=None, hint=""):
+    """``value`` is a dict with keys of ``key_type`` (and values of ``value_type``, when given;
+    ``int`` accepts numpy integers, not bools); returns it."""
+    kinds = f"{key_type.__name__} keys" + (f" and {value_type.__name__} values" if value_type else "")
+    if _is_wrong_keyed_dict(value):
+        raise AssertionError(f"{name} should be a dict with {kinds}, got a dict with other keys. {hint}".strip())
+    if not isinstance(value, dict):
+        raise AssertionError(f"{name} should be a dict with {kinds}, got {_type_name(value)}. {hint}".strip())
+    for key, item in value.items():
+        if not isinstance(key, key_type):
+            raise AssertionError(f"{name} should be a dict with {kinds}, but a key is a {_type_name(key)}. {hint}".strip())
+        if value_type is int and not _is_int(item) or value_type not in (None, int) and not isinstance(item, value_type):
+            raise AssertionError(
+                f"{name} should be a dict with {kinds}, but a value is a {_type_name(item)}. {hint}".strip()
+            )
+    return value
+
+
+def assert_tensor(value, name, *, shape=None, dtype=None, hint=""):
+    """``value`` is a torch tensor (it reaches the grader as a numpy array) of real numbers, of
+    ``shape`` and numpy ``dtype`` (``np.float32``, ``np.int64``) when given. ``hint`` explains a
+    wrong shape."""
+    if not isinstance(value, np.ndarray):
+        advice = " Return the tensor itself, not a list, a tuple or a dict." if isinstance(value, (list, tuple, dict)) else ""
+        raise AssertionError(f"{name} should be a torch tensor, got {_type_name(value)}.{advice}")
+    if value.dtype.kind not in "fiub":
+        raise AssertionError(f"{name} should be a tensor of real numbers, got dtype {value.dtype}.")
+    if shape is not None:
+        assert_shape(value, shape, name, hint=hint)
+    if dtype is not None and value.dtype != np.dtype(dtype):
+        torch_name = {"float32": "torch.float32", "int64": "torch.int64"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
+        raise AssertionError(f"{name} should have dtype {torch_name}, got {value.dtype}.")
+    return value

@@ -19,6 +19,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def student():
-    from rnnkit_testing import InProcessStudent
+    from rnnkit_testing import InProcessStudent, reseed
 
-    return InProcessStudent(importlib.import_module("seq2seq"))
+    reseed()  # the random state the autograder imports your module with
+    return InProcessStudent(importlib.import_module("seq2seq"), call_timeout=20)

@@ -135,15 +135,65 @@ def from_plain(plain, depth=0, objects=None):
 
 
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+_U32, _U64, _U128 = 1 << 32, 1 << 64, 1 << 128
+_MT_WORDS = 624
+# Each bit generator's state, exactly as numpy gives it: (key, kind, bound) per field. Kinds: an int
+# in [0, bound), an unsigned array of ``bound`` words (its dtype's size given first), or a nested
+# dict. numpy does not check these when a state is set (an MT19937 ``pos`` past its key reads
+# memory it does not own and crashes Python), so nothing from the sandbox reaches it unchecked.
+_COUNTER = ("has_uint32", "int", 2), ("uinteger", "int", _U32)
+_GENERATOR_STATES = {
+    "PCG64": (("state", "dict", (("state", "int", _U128), ("inc", "int", _U128))), *_COUNTER),
+    "PCG64DXSM": (("state", "dict", (("state", "int", _U128), ("inc", "int", _U128))), *_COUNTER),
+    "MT19937": (("state", "dict", (("key", "array", (4, _MT_WORDS)), ("pos", "int", _MT_WORDS + 1))),),
+    "Philox": (
+        ("state", "dict", (("counter", "array", (8, 4)), ("key", "array", (8, 2)))),
+        ("buffer", "array", (8, 4)),
+        ("buffer_pos", "int", 5),
+        *_COUNTER,
+    ),
+    "SFC64": (("state", "dict", (("state", "array", (8, 4)),)), *_COUNTER),
+}
+
+
+def _checked_state(state, fields, where="state"):
+    """A copy of ``state`` that holds exactly ``fields``, each of the right type and range."""
+    if not isinstance(state, dict) or set(state) != {key for key, _, _ in fields}:
+        raise ProtocolError(f"malformed random generator: {where} has the wrong fields")
+    checked = {}
+    for key, kind, bound in fields:
+        value = state[key]
+        if kind == "dict":
+            checked[key] = _checked_state(value, bound, f"{where}.{key}")
+        elif kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < bound:
+                raise ProtocolError(f"malformed random generator: {where}.{key} out of range")
+            checked[key] = value
+        else:
+            size, words = bound
+            if (
+                not isinstance(value, np.ndarray)
+                or value.dtype.kind != "u"
+                or value.dtype.itemsize != size
+                or value.shape != (words,)
+            ):
+                raise ProtocolError(f"malformed random generator: {where}.{key} is not {words} uint{8 * size}")
+            checked[key] = np.array(value, dtype=f"<u{size}")
+    return checked
 
 
 def _generator_from_plain(state):
+    """A numpy Generator from its state, refused (ProtocolError) unless the bit generator is one of
+    numpy's own and the state has exactly its shape, types and ranges."""
+    if not isinstance(state, dict) or state.get("bit_generator") not in _BIT_GENERATORS:
+        raise ProtocolError("malformed random generator: unknown bit generator")
+    name = state["bit_generator"]
+    checked = _checked_state({k: v for k, v in state.items() if k != "bit_generator"}, _GENERATOR_STATES[name])
+    if name == "MT19937" and not checked["state"]["key"].any():
+        raise ProtocolError("malformed random generator: an all-zero MT19937 key")
     try:
-        name = state["bit_generator"]
-        if name not in _BIT_GENERATORS:
-            raise ValueError(name)
         bit_generator = getattr(np.random, name)()
-        bit_generator.state = state
+        bit_generator.state = {"bit_generator": name, **checked}
     except Exception as error:  # noqa: BLE001 - a malformed state is the message's fault
         raise ProtocolError(f"malformed random generator: {type(error).__name__}") from None
     return np.random.Generator(bit_generator)
@@ -184,6 +234,17 @@ def frame_length(header):
     if length > MAX_FRAME_BYTES:
         raise ProtocolError(f"frame of {length} bytes exceeds {MAX_FRAME_BYTES}")
     return length
+
+
+# What a value costs in the grading process once decoded, beyond its bytes on the wire: a float in a
+# list is a 24-byte object and an 8-byte pointer for as little as two bytes of JSON.
+VALUE_COST = 32
+
+
+def payload_cost(payload):
+    """An upper bound on the memory ``payload`` takes once decoded and kept: its bytes (an array's
+    base64 text is larger than the array) plus ``VALUE_COST`` per JSON value."""
+    return len(payload) + VALUE_COST * (payload.count(b",") + payload.count(b"[") + payload.count(b"{") + 1)
 
 
 def decode_payload(payload):

@@ -12,12 +12,19 @@ What this side enforces itself, whatever the machine's kernel offers:
   runs out, and every later call fails at once with a message that says so;
 * a disk budget (``Limits.disk_mb``) for the worker's folders and the files its user leaves in the
   machine's shared temporary folders, checked while each call runs;
+* a memory budget for what comes back (``Limits.reply_mb``): the bytes decoded from the sandbox
+  over the whole grading of one submission, since graders may keep every reply before checking;
+* nothing shared between sandboxes: each one's folders are readable by its own uid only, under a
+  folder no sandbox can list, and what its uid leaves behind (files in the shared temporary
+  folders, System V IPC objects) is removed when it ends;
 * no leftover processes: this process is a child subreaper, so everything the submission starts
   (``setsid`` daemons included) stays its descendant, and after a crash, a time-out and at the end
   every process of the sandbox is killed.
 """
 
+import atexit
 import ctypes
+import errno
 import functools
 import importlib.metadata
 import itertools
@@ -77,6 +84,7 @@ class Limits:
     disk_mb: int = 64
     open_files: int = 256
     budget_seconds: float = 240.0  # wall-clock seconds for the whole submission (Gradescope: 600)
+    reply_mb: int = 256  # bytes decoded from the sandbox's replies over the whole submission
 
     @classmethod
     def from_mapping(cls, values):
@@ -370,15 +378,125 @@ def _usage_of_file(path):
 
 
 def _entries_owned_by(uid):
-    """What the sandbox user left at the top of the machine's shared temporary folders."""
-    found = []
-    for folder in SHARED_TMP_DIRS:
+    """What the sandbox user left in the machine's shared temporary folders (``/tmp``,
+    ``/dev/shm``...): at their top, and at the top of the folders there that anyone may write in
+    (``/tmp/.X11-unix``, a ``/dev/shm`` folder left open by another program)."""
+    found, folders = [], list(SHARED_TMP_DIRS)
+    while folders:
+        folder = folders.pop(0)
         try:
             with os.scandir(folder) as listing:
-                found += [e.path for e in listing if e.stat(follow_symlinks=False).st_uid == uid]
+                for entry in listing:
+                    info = entry.stat(follow_symlinks=False)
+                    if info.st_uid == uid:
+                        found.append(entry.path)
+                    elif folder in SHARED_TMP_DIRS and entry.is_dir(follow_symlinks=False) and info.st_mode & 0o002:
+                        folders.append(entry.path)
         except OSError:
             continue
     return found
+
+
+# --- what a sandbox's uid leaves behind ----------------------------------------------------------
+
+_stage_holder_path = None
+
+
+def _stage_holder():
+    """The folder this process stages sandboxes in: its own, mode 0711, so that no sandbox can list
+    it to find another one's stage (each stage's submission and temporary folders are 0700 and
+    owned by their own sandbox's uid besides)."""
+    global _stage_holder_path
+    if _stage_holder_path is None or not os.path.isdir(_stage_holder_path):
+        _stage_holder_path = tempfile.mkdtemp(prefix="rnnkit-stages-")
+        os.chmod(_stage_holder_path, 0o711)
+        atexit.register(_remove_stage_holder, _stage_holder_path)
+    return _stage_holder_path
+
+
+def _remove_stage_holder(path):
+    try:
+        os.rmdir(path)  # empty unless a worker is still running: then its own kill() removes it
+    except OSError:
+        pass
+
+
+IPC_RMID = 0
+_REMOVE_IPC = """
+import ctypes, json, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for kind, ident in json.loads(sys.argv[1]):
+    if kind == "shm":
+        libc.shmctl(ident, 0, None)
+    elif kind == "sem":
+        libc.semctl(ident, 0, 0)
+    else:
+        libc.msgctl(ident, 0, None)
+"""
+
+
+def sysv_ipc_of(uid):
+    """[(kind, id)]: the System V shared memory segments, semaphore sets and message queues that
+    ``uid`` owns or created, from /proc/sysvipc (in this process's IPC namespace)."""
+    found = []
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as table:
+                lines = table.read().splitlines()
+        except OSError:
+            continue
+        if not lines:
+            continue
+        header = lines[0].split()
+        try:
+            columns = [header.index("uid"), header.index("cuid")]
+        except ValueError:
+            continue
+        for line in lines[1:]:
+            fields = line.split()
+            try:
+                if uid in (int(fields[columns[0]]), int(fields[columns[1]])):
+                    found.append((kind, int(fields[1])))
+            except (IndexError, ValueError):
+                continue
+    return found
+
+
+def remove_sysv_ipc_of(uid):
+    """Remove every System V IPC object of ``uid`` (the seccomp filter refuses to create them; this
+    is for a kernel or architecture without the filter). A segment left behind would hold its
+    memory after the sandbox ended, at the next submission's expense. Root without CAP_SYS_ADMIN
+    (Docker) may remove only objects it owns: those are removed by a short-lived process running
+    as ``uid``."""
+    refused = []
+    for kind, ident in sysv_ipc_of(uid):
+        if kind == "shm":
+            result = _libc.shmctl(ident, IPC_RMID, None)
+        elif kind == "sem":
+            result = _libc.semctl(ident, 0, IPC_RMID)
+        else:
+            result = _libc.msgctl(ident, IPC_RMID, None)
+        if result != 0 and ctypes.get_errno() == errno.EPERM:
+            refused.append((kind, ident))
+    if refused and os.geteuid() == 0 and uid != 0:
+        try:
+            subprocess.run(
+                [sys.executable, "-I", "-S", "-c", _REMOVE_IPC, json.dumps(refused)],
+                user=uid, group=uid, extra_groups=[], env={}, cwd="/", timeout=30,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return sysv_ipc_of(uid)
+
+
+class ReplyTooLarge(Exception):
+    """A reply bigger than what is left of the submission's reply budget (or the call's own cap);
+    it was read and dropped, not decoded."""
+
+    def __init__(self, size):
+        super().__init__(size)
+        self.size = size
 
 
 class Worker:
@@ -387,7 +505,8 @@ class Worker:
     def __init__(self, spec):
         self.spec = spec
         _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        self.stage = Path(tempfile.mkdtemp(prefix="rnnkit-sandbox-"))
+        self.last_reply_cost = 0  # what the last reply costs against the reply budget
+        self.stage = Path(tempfile.mkdtemp(prefix="rnnkit-sandbox-", dir=_stage_holder()))
         self.stage.chmod(0o711)
         worker_dir = self.stage / "worker"
         worker_dir.mkdir(mode=0o755)
@@ -396,7 +515,11 @@ class Worker:
             (worker_dir / name).chmod(0o644)
         shutil.copytree(spec.submission_dir, self.stage / "submission", symlinks=True)
         (self.stage / "tmp").mkdir()
-        (self.stage / "root").mkdir()
+        (self.stage / "root").mkdir(mode=0o700)
+        # The sandbox's own folders: for its uid only (the jail hands them over), never readable by
+        # another sandbox that learnt the path (from /proc/PID/cmdline, say).
+        for folder in ("submission", "tmp"):
+            (self.stage / folder).chmod(0o700)
         self.stderr = tempfile.TemporaryFile()
         self.user = _sandbox_ids() if os.geteuid() == 0 else None
         self.watch_shared_tmp = False
@@ -468,14 +591,32 @@ class Worker:
         self.process.stdin.write(frame)
         self.process.stdin.flush()
 
-    def receive(self, timeout):
+    def receive(self, timeout, max_bytes=None):
         """Next reply, or raise TimeoutError / EOFError (the worker died) / ProtocolError /
-        DiskLimitExceeded."""
+        DiskLimitExceeded / ReplyTooLarge (it would cost more than ``max_bytes``: it is read and
+        dropped, and the worker can be called again). ``last_reply_cost`` says what it cost."""
         deadline = time.monotonic() + timeout
         header = self._read(protocol.HEADER_SIZE, deadline)
-        message = protocol.decode_payload(self._read(protocol.frame_length(header), deadline))
+        length = protocol.frame_length(header)
+        if max_bytes is not None and length > max_bytes:
+            self._skip(length, deadline)
+            self.check_disk()
+            raise ReplyTooLarge(length)
+        payload = self._read(length, deadline)
+        self.last_reply_cost = protocol.payload_cost(payload)
+        if max_bytes is not None and self.last_reply_cost > max_bytes:
+            self.check_disk()
+            raise ReplyTooLarge(self.last_reply_cost)
+        message = protocol.decode_payload(payload)
         self.check_disk()
         return message
+
+    def _skip(self, size, deadline):
+        """Read and drop ``size`` bytes, a chunk at a time."""
+        while size:
+            chunk = min(size, 1 << 20)
+            self._read(chunk, deadline)
+            size -= chunk
 
     def _read(self, size, deadline):
         data, got = bytearray(size), 0
@@ -557,6 +698,9 @@ class Worker:
         if self.watch_shared_tmp:
             for path in _entries_owned_by(self.user[0]):
                 _remove(path)
+        if self.user is not None and self.user[0] != os.geteuid() and "namespaces" not in getattr(self, "layers", ()):
+            # Outside an IPC namespace of its own; its processes are gone, so nothing is attached.
+            remove_sysv_ipc_of(self.user[0])
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
@@ -585,6 +729,8 @@ def _remove(path):
 
 class SandboxStudent:
     """The ``student`` fixture in the grading process: a proxy to the submission's module."""
+
+    _reply_bytes = 0  # what the replies decoded so far cost, against Limits.reply_mb
 
     def __init__(self, spec):
         self._spec = spec
@@ -616,6 +762,11 @@ class SandboxStudent:
         """Call ``name``; return ``(result, args_after, kwargs_after)`` as the sandbox left them."""
         reply = self._call(name, args, kwargs, return_inputs=True)
         return reply["value"], reply["args"], reply["kwargs"]
+
+    def call_capped(self, name, max_bytes, *args, **kwargs):
+        """Call ``name`` for a small result (a scalar, a short string): a reply bigger than
+        ``max_bytes`` fails the test instead of being decoded."""
+        return self._call(name, args, kwargs, max_bytes=max_bytes)["value"]
 
     def call_with_warnings(self, name, *args, **kwargs):
         """Call ``name``; return ``(result, warnings)``, the warnings it raised as "Category: message"."""
@@ -728,10 +879,11 @@ class SandboxStudent:
         raise SubmissionFailed(self._fatal)
 
     def _call(self, name, args, kwargs, return_inputs=False, record_warnings=False, keep=False,
-              handle=None, label=None):
+              handle=None, label=None, max_bytes=None):
         """One call in the sandbox: of the function ``name``, or of the method ``name`` of the kept
         object ``handle``; ``keep`` keeps the result there. Failures are counted per ``label``
-        (the function's name, or "Maker.method")."""
+        (the function's name, or "Maker.method"). A reply costing more than what is left of the
+        submission's reply budget, or than ``max_bytes``, fails the call undecoded."""
         if self._unavailable:
             raise self._unavailable
         if self._fatal:
@@ -756,9 +908,13 @@ class SandboxStudent:
             request["handle"] = handle
         name = label
         timeout, by_budget = self._time_for(self._spec.limits.call_timeout)
+        budget = self._spec.limits.reply_mb * 1024 * 1024
+        allowed = budget - self._reply_bytes if max_bytes is None else min(max_bytes, budget - self._reply_bytes)
         try:
             worker.send(request)
-            reply = worker.receive(timeout)
+            reply = worker.receive(timeout, max(0, allowed))
+        except ReplyTooLarge as error:
+            raise self._too_large(name, error.size, max_bytes) from None
         except TimeoutError:
             self._stop_worker()
             if by_budget:
@@ -780,7 +936,23 @@ class SandboxStudent:
             message = f"your code crashed Python while running `{name}` ({worker.exit_description()})"
             tail = worker.stderr_tail()
             raise self._failed(name, message, tail) from None
+        self._reply_bytes += worker.last_reply_cost
         return self._decode(name, reply, return_inputs, record_warnings)
+
+    def _too_large(self, name, size, max_bytes):
+        """The failure of a reply that did not fit (it was dropped unread; the worker lives on)."""
+        mb = self._spec.limits.reply_mb
+        if max_bytes is not None and size > max_bytes:
+            return SubmissionFailed(
+                f"`{name}` sent back {size:,} bytes where a small value (at most {max_bytes:,} bytes) "
+                "was expected; return only what the function is asked for"
+            )
+        return SubmissionFailed(
+            f"`{name}` sent back {size / 2**20:.1f} MB, more than is left of the {mb} MB your "
+            "submission's results may take in all over the grading (the grader keeps them to check "
+            "them); this test fails, and so will any later test whose results no longer fit. Return "
+            "only what each function is asked for, with no extra copies or oversized arrays"
+        )
 
     def _failed(self, name, message, output=""):
         """Stop the worker after a crash or a forged reply of ``name``; after MAX_FAILURES of them

@@ -11,6 +11,11 @@ ordinary user alike. What it refuses, and why:
 * ``kill`` of every process (-1) or of the grading process and its ancestors, by pid or process
   group, and the thread-directed variants: the grader survives where Landlock cannot scope
   signals (before ABI 6) and the sandbox runs as the grader's own user.
+* System V IPC (shared memory, semaphores, message queues) and POSIX message queues: without an
+  IPC namespace they are shared by every sandbox on the machine and outlive the worker (a segment
+  left behind holds memory after the sandbox ends), so they fail with ENOSYS, as on a kernel built
+  without them. POSIX shared memory and semaphores are files under ``/dev/shm``, counted in the
+  disk budget and removed by the grader (``multiprocessing`` uses those).
 * ``io_uring_*`` (it performs I/O, connect included, without the system calls above), ``bpf``,
   ``perf_event_open``, ``userfaultfd``, the keyring, and new namespaces and mounts (``unshare``,
   ``setns``, ``mount``..., and ``clone``/``clone3`` with namespace flags).
@@ -42,6 +47,10 @@ SYSCALLS = {
         "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272, "rt_tgsigqueueinfo": 297,
         "perf_event_open": 298, "setns": 308, "process_vm_readv": 310, "process_vm_writev": 311,
         "bpf": 321, "userfaultfd": 323,
+        "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65, "semctl": 66, "shmdt": 67,
+        "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "semtimedop": 220, "mq_open": 240,
+        "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+        "mq_getsetattr": 245,
     },
     "aarch64": {
         "umount2": 39, "mount": 40, "pivot_root": 41, "unshare": 97, "ptrace": 117, "kill": 129,
@@ -49,6 +58,10 @@ SYSCALLS = {
         "request_key": 218, "keyctl": 219, "clone": 220, "rt_tgsigqueueinfo": 240,
         "perf_event_open": 241, "setns": 268, "process_vm_readv": 270, "process_vm_writev": 271,
         "bpf": 280, "userfaultfd": 282,
+        "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
+        "mq_getsetattr": 185, "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189, "semget": 190,
+        "semctl": 191, "semtimedop": 192, "semop": 193, "shmget": 194, "shmctl": 195, "shmat": 196,
+        "shmdt": 197,
     },
 }
 # The newer calls have one number on every architecture.
@@ -65,6 +78,12 @@ DENIED = (
     "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl",
     "add_key", "request_key", "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree",
     "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+)
+# Neither architecture has the old ipc() multiplexer (32-bit x86 does; its calls are refused whole).
+IPC = (
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget",
+    "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+    "mq_notify", "mq_getsetattr",
 )
 
 
@@ -150,6 +169,8 @@ def sandbox_filter(protected_pids):
     program = _Program(_machine())
     for name in DENIED:
         program.refuse(name)
+    for name in IPC:
+        program.refuse(name, errno.ENOSYS)
     program.refuse("clone3", errno.ENOSYS)  # its flags sit behind a pointer; libc falls back to clone
     program.refuse_if_flags("clone", 0, NAMESPACE_FLAGS)
     groups = set()

@@ -179,10 +179,13 @@ def generate(model, seed_text, length, char_to_idx, chars, temperature=1.0, rng=
 
 def default_corpus(max_chars=200_000):
     """A corpus every machine has without a download: the docstrings of Python's standard library
-    (the modules this Python has loaded or can import quietly), lower-cased, in a fixed order."""
+    (the modules this Python has loaded or can import quietly), lower-cased, in a fixed order.
+    Only what the standard library itself defines is read, so the corpus is the same in a plain
+    Python, under pytest and in a Jupyter kernel (which adds its own `display` to builtins)."""
     names = ["builtins", "collections", "itertools", "functools", "json", "re", "string", "textwrap",
              "math", "statistics", "random", "datetime", "pathlib", "os", "argparse", "logging",
              "unittest", "email", "http", "csv", "calendar", "decimal", "fractions", "heapq", "shutil"]
+    stdlib = getattr(sys, "stdlib_module_names", None)  # Python 3.10+
     parts = []
     for name in names:
         try:
@@ -190,6 +193,9 @@ def default_corpus(max_chars=200_000):
         except ImportError:
             continue
         for _, member in sorted(vars(module).items()):
+            defined_in = getattr(member, "__module__", None) or type(member).__module__ or ""
+            if stdlib is not None and (not isinstance(defined_in, str) or defined_in.split(".")[0] not in stdlib):
+                continue
             doc = inspect.getdoc(member) if callable(member) else None
             if doc and len(doc) > 80:
                 parts.append(doc)

@@ -55,8 +55,8 @@ def torch_param_count(V, H):
     return sum(p.numel() for m in modules for p in m.parameters())
 
 
-def _model(state, V, H):
-    lstm, fc = nn.LSTM(V, H, batch_first=True), nn.Linear(H, V)
+def _model(state, V, H, batch_first=True):
+    lstm, fc = nn.LSTM(V, H, batch_first=batch_first), nn.Linear(H, V)
     with torch.no_grad():
         for name, value in state.items():
             module, parameter = name.split(".", 1)
@@ -73,6 +73,46 @@ def logits(state, X):
         return fc(outputs[:, -1]).numpy()
 
 
+@memoized
+def lstm_outputs(state, X, batch_first=True):
+    """The LSTM's outputs (n, maxlen, H) for X (n, maxlen, V); with batch_first=False, what an
+    LSTM built without batch_first makes of the same tensor (time and batch swapped)."""
+    V, H = state["fc.weight"].shape
+    lstm, _ = _model(state, V, H, batch_first=batch_first)
+    with torch.no_grad():
+        return lstm(torch.tensor(X))[0].numpy()
+
+
+@memoized
+def fc_outputs(state, hidden):
+    V, H = state["fc.weight"].shape
+    _, fc = _model(state, V, H)
+    with torch.no_grad():
+        return fc(torch.tensor(hidden)).numpy()
+
+
+@memoized
+def logits_variant(state, X, variant):
+    """Logits of a slipped forward, to recognise the slip: "first_step" (the output at the first
+    time step), "softmax" (probabilities), "log_softmax"."""
+    V, H = state["fc.weight"].shape
+    lstm, fc = _model(state, V, H)
+    with torch.no_grad():
+        outputs, _ = lstm(torch.tensor(X))
+        if variant == "first_step":
+            return fc(outputs[:, 0]).numpy()
+        z = fc(outputs[:, -1])
+        return (torch.softmax(z, dim=1) if variant == "softmax" else torch.log_softmax(z, dim=1)).numpy()
+
+
+def cross_entropy(logits, targets):
+    """Mean cross-entropy of float64 logits (n, V) against integer targets (n,)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(targets)), targets].mean())
+
+
 def next_char_probs(state, window, char_to_idx):
     """float64 softmax of the logits after ``window``."""
     z = logits(state, one_hot([window], char_to_idx))[0].astype(np.float64)
@@ -80,7 +120,17 @@ def next_char_probs(state, window, char_to_idx):
     return z / z.sum()
 
 
-def first_unlikely_step(state, seed, text, chars, maxlen, tolerance=0.98):
+def next_window(window, char, maxlen, rule="slide"):
+    """The window after ``char`` is written: "slide" (the contract: append, keep the last maxlen),
+    or a slip: "grow" (append, never cut), "fixed" (the seed's window, never updated)."""
+    if rule == "grow":
+        return window + char
+    if rule == "fixed":
+        return window
+    return (window + char)[-maxlen:]
+
+
+def first_unlikely_step(state, seed, text, chars, maxlen, tolerance=0.98, rule="slide"):
     """The first step where ``text`` (written after ``seed`` at a temperature near 0) does not
     pick the model's most likely character, or a near tie (within ``tolerance`` of it), given the
     window of at most maxlen characters that text itself leads to; None if there is none."""
@@ -90,10 +140,61 @@ def first_unlikely_step(state, seed, text, chars, maxlen, tolerance=0.98):
         probs = next_char_probs(state, window, char_to_idx)
         if char not in char_to_idx or probs[char_to_idx[char]] < tolerance * probs.max():
             return step
-        window = (window + char)[-maxlen:]
+        window = next_window(window, char, maxlen, rule)
     return None
 
 
 def reweighted(probs, temperature):
     weights = np.where(probs > 0, np.power(np.maximum(probs, 1e-300), 1.0 / temperature), 0.0)
     return weights / weights.sum()
+
+
+def total_variation(p, q):
+    return 0.5 * float(np.abs(np.asarray(p, dtype=float) - np.asarray(q, dtype=float)).sum())
+
+
+def frequencies(indices, size):
+    return np.bincount(np.asarray(indices, dtype=np.int64), minlength=size)[:size] / max(len(indices), 1)
+
+
+# ---- sample_next's slips, recognised by their evidence (the draws, the rng, the error raised)
+
+ARGMAX = (
+    "sample_next always returns the most likely index, whatever the seed: draw at random from the "
+    "reweighted distribution (with the rng you are given) rather than taking its argmax."
+)
+GLOBAL_RNG = (
+    "sample_next does not draw with the rng it is given (that rng is left as it was): use the rng "
+    "argument (rng.choice, rng.random or rng.multinomial), never the global np.random, so a run "
+    "can be repeated."
+)
+UNDERFLOW = (
+    "at a low temperature every p ** (1 / temperature) underflows to 0 (or an exp overflows), and "
+    "0 / 0 gives NaN: scale the weights by the largest one (subtract the largest log before "
+    "exponentiating) before you normalize."
+)
+
+
+def temperature_slip(frequency, probs, temperature):
+    """What the observed ``frequency`` of draws at ``temperature`` looks like, when it is closer to
+    a slip's distribution than to the reweighted one: a message, or None."""
+    hypotheses = {
+        None: reweighted(probs, temperature),
+        "the draws look like p ** temperature: the exponent is 1 / temperature (divide by the "
+        "temperature, do not multiply).": reweighted(probs, 1.0 / temperature),
+        "the temperature has no effect on the draws: reweight every probability as "
+        "p ** (1 / temperature) and renormalize before drawing.": np.asarray(probs, dtype=float),
+        "the temperature is applied twice: reweight the probabilities once, as p ** (1 / "
+        "temperature).": reweighted(probs, temperature ** 2),
+    }
+    distances = {message: total_variation(frequency, p) for message, p in hypotheses.items()}
+    nearest = min(distances, key=distances.get)
+    return nearest if distances[nearest] < distances[None] - 0.05 else None
+
+
+def student_model_holding(student, state):
+    """The student's CharLSTM holding ``state`` (CharLSTM's own tests say why it cannot take it)."""
+    V, H = state["fc.weight"].shape
+    model = student.make("CharLSTM", V, hidden_size=H)
+    model.load_state(state)
+    return model

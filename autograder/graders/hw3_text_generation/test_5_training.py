@@ -1,23 +1,45 @@
-"""Hidden grader: the student's CharLSTM learns, trained by the given loop in the sandbox."""
+"""Hidden grader: the student's CharLSTM learns, trained by the given loop in the sandbox.
 
+The grader measures for itself: the model starts from the grader's weights (so the loss before
+training is known here), and after training the loss is computed here from the logits the
+student's model gives on the grader's data. Whatever the training loop reports is ignored."""
+
+import numpy as np
 import pytest
 import torch
 
 import hw3_reference as ref
+from rnnkit_testing import StudentCodeError, assert_tensor
 
 
 @pytest.mark.points(2)
 def test_loss_falls_on_a_tiny_corpus(student):
-    """CharLSTM: trained a few seconds on a tiny corpus, its loss falls by half"""
+    """training: CharLSTM trained by the given loop on a tiny corpus, its loss (measured by the grader) falls by half"""
     chars, char_to_idx = ref.vocab(ref.TINY_CORPUS)
     segments, next_chars = ref.segments(ref.TINY_CORPUS, 10, 2)
-    X = torch.tensor(ref.one_hot(segments, char_to_idx))
-    y = torch.tensor([char_to_idx[c] for c in next_chars])
-    model = student.make("CharLSTM", len(chars), hidden_size=32)
-    losses = student.train(model, X, y, epochs=15, batch_size=32, lr=0.02)
-    first, last = sum(losses[:3]) / 3, sum(losses[-3:]) / 3
-    if not last < 0.5 * first:
+    X = ref.one_hot(segments, char_to_idx)
+    y = np.array([char_to_idx[c] for c in next_chars], dtype=np.int64)
+    state = ref.random_state(np.random.default_rng(0), len(chars), 32, scale=0.1)
+    before = ref.cross_entropy(ref.logits(state, X), y)
+    model = ref.student_model_holding(student, state)
+    try:  # what the loop reports is not read
+        student.train(model, torch.tensor(X), torch.tensor(y), epochs=15, batch_size=32, lr=0.02)
+    except StudentCodeError as error:
+        message, _, trace = str(error).partition(" raised ")
+        hint = (". forward must return logits that keep their computation graph (nothing detached, no "
+                "no-grad block), so that the loss can be backpropagated.") if "grad" in trace else ""
         raise AssertionError(
-            "the model does not learn: its loss did not fall by half in 15 epochs. Check that forward "
-            "returns logits from the last time step and that every layer's parameters are submodules."
+            f"training the model with the given loop raised {trace}{hint}\n\n"
+            f"Where (your code, most recent call last):\n{error.student_traceback}".rstrip()
+        ) from None
+    logits = assert_tensor(model.call("forward", torch.tensor(X)), "the trained model's logits",
+                           shape=(len(X), len(chars)))
+    if not np.all(np.isfinite(logits)):
+        raise AssertionError("after training, the model's logits hold NaN or infinity: the training diverged.")
+    after = ref.cross_entropy(logits, y)
+    if not (after <= 0.5 * before):
+        raise AssertionError(
+            "the model does not learn: after 15 epochs of the given training loop its cross-entropy on the "
+            "training data did not fall by half. The loop updates the parameters of the model's submodules "
+            "(lstm and fc) and calls its forward: the logits must come from those layers."
         )

@@ -100,9 +100,11 @@ def encode(state, seqs):
 
 # --- additive attention, in numpy --------------------------------------------------------------
 
-def attend(state, query, keys, mask, prefix=""):
+def attend(state, query, keys, mask, prefix="", tanh=True):
+    """(context, weights); ``tanh=False`` gives what scores without the tanh would (a detector's evidence)."""
     Wq, Wk, v = (state[prefix + name].astype(np.float64) for name in ("W_query.weight", "W_key.weight", "v.weight"))
-    scores = np.tanh((query @ Wq.T)[:, None, :] + keys @ Wk.T) @ v[0]  # (B, T)
+    projected = (query @ Wq.T)[:, None, :] + keys @ Wk.T
+    scores = (np.tanh(projected) if tanh else projected) @ v[0]  # (B, T)
     scores = np.where(mask, scores, -np.inf)
     weights = np.exp(scores - scores.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
@@ -129,21 +131,29 @@ def decoder_step(state, prev_tokens, hidden, encoder_outputs, mask, attention=Tr
     return log_probs, new_hidden.numpy(), weights
 
 
-def greedy(encoder_state, decoder_state, seqs, max_len, attention=True):
+def greedy(encoder_state, decoder_state, seqs, max_len, attention=True, feed_back=True, keep_state=True):
     """(the tokens written for each sequence, the smallest gap between the best and second-best
     log-probability at any step: a case is only fair to compare when no step is a near tie, and
-    whether a sequence that wrote its EOS would go on with another token if it were not stopped)."""
+    whether a sequence that wrote its EOS would go on with another token if it were not stopped).
+    ``feed_back=False`` feeds SOS at every step, ``keep_state=False`` the encoder's state at every
+    step: what a decoding loop with that slip writes (a detector's evidence)."""
     outputs, hidden = encode(encoder_state, seqs)
+    first_hidden = hidden
     mask = mask_of([len(seq) for seq in seqs], outputs.shape[1])
     tokens = np.full(len(seqs), SOS)
     written, finished = [[] for _ in seqs], [False] * len(seqs)
     margin, resumes = np.inf, False
     for _ in range(max_len):
         log_probs, hidden, _ = decoder_step(decoder_state, tokens, hidden, outputs, mask, attention)
+        if not keep_state:
+            hidden = first_hidden
         top_two = np.sort(log_probs, axis=1)[:, -2:]
         margin = min(margin, float((top_two[:, 1] - top_two[:, 0]).min()))
         tokens = log_probs.argmax(axis=1)
-        for row, token in enumerate(tokens):
+        written_now = tokens
+        if not feed_back:
+            tokens = np.full(len(seqs), SOS)
+        for row, token in enumerate(written_now):
             resumes = resumes or (finished[row] and token != EOS)
             if not finished[row]:
                 finished[row] = token == EOS
@@ -162,3 +172,11 @@ def copy_pairs(n, seed):
         seq = [str(token) for token in rng.choice(list("abcdef"), size=rng.integers(2, 6))]
         pairs.append((seq, seq[::-1]))
     return pairs
+
+
+def accuracy(encoder_state, decoder_state, pairs, src_vocab, tgt_vocab, max_len):
+    """The share of ``pairs`` the trained weights translate exactly, decoded here (greedy, with
+    attention): the grader's own measure, whatever the student's code reports."""
+    examples = [example(src, tgt, src_vocab, tgt_vocab) for src, tgt in pairs]
+    written, _, _ = greedy(encoder_state, decoder_state, [src for src, _, _ in examples], max_len)
+    return float(np.mean([row == tgt_out[:-1] for row, (_, _, tgt_out) in zip(written, examples)]))

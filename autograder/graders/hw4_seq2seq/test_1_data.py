@@ -4,17 +4,15 @@ import numpy as np
 import pytest
 
 import hw4_reference as ref
-from rnnkit_testing import assert_array, assert_tuple
+from hw4_checks import int_list, int_tensor, vocab_dict
+from rnnkit_testing import assert_tuple
 
 SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"], ["the", "end"]]
 VOCAB_HINT = "The four special tokens come first (ids 0 to 3), then the tokens by descending count."
 
 
 def vocab_of(student, sentences, **kwargs):
-    vocab = student.build_vocab(sentences, **kwargs)
-    if not isinstance(vocab, dict):
-        raise AssertionError(f"build_vocab should return a dict (token -> id), not {type(vocab).__name__}.")
-    return vocab
+    return vocab_dict(student.build_vocab(sentences, **kwargs))
 
 
 @pytest.mark.points(1)
@@ -41,10 +39,14 @@ def test_order_by_count_then_alphabet(student, sentences):
             "that occurs at least once is kept, besides the four specials."
         )
     if vocab != expected:
-        raise AssertionError(
-            "the token ids are not in the expected order: after the specials, the most frequent token "
-            "gets id 4; tokens with the same count are ordered alphabetically, not by first appearance."
-        )
+        if sorted(vocab.values()) != list(range(len(vocab))):
+            raise AssertionError("the ids should be 0, 1, 2, ... with no gap and no id given twice.")
+        counts = {token: sum(sentence.count(token) for sentence in sentences) for token in expected}
+        kept = sorted((token for token in vocab if token not in ref.SPECIALS), key=vocab.get)
+        if all(counts[a] >= counts[b] for a, b in zip(kept, kept[1:])):
+            raise AssertionError("the tokens are by descending count, but tokens with the same count should be "
+                                 "in alphabetical order, not in order of first appearance.")
+        raise AssertionError(f"the token ids are not in the expected order. {VOCAB_HINT}")
 
 
 @pytest.mark.points(2)
@@ -64,10 +66,30 @@ def test_min_freq(student, min_freq):
 
 
 @pytest.mark.points(1)
+def test_default_min_freq(student):
+    """build_vocab: min_freq defaults to 1 (a token seen once is kept)"""
+    sentences = [["once"], ["twice", "twice"]]
+    vocab = vocab_of(student, sentences)
+    if "once" not in vocab:
+        raise AssertionError("called without min_freq, build_vocab should keep a token seen once: min_freq defaults to 1.")
+
+
+@pytest.mark.points(1)
 def test_no_sentences(student):
     """build_vocab: no sentences give just the four specials"""
     if vocab_of(student, []) != {token: index for index, token in enumerate(ref.SPECIALS)}:
         raise AssertionError("build_vocab([]) should hold exactly the four special tokens.")
+
+
+@pytest.mark.points(1)
+def test_vocab_leaves_the_sentences_alone(student):
+    """build_vocab: the sentences it is given are left unchanged"""
+    sentences = [list(sentence) for sentence in SENTENCES]
+    result, args, _ = student.call_with_inputs("build_vocab", sentences)
+    vocab_dict(result)
+    if args[0] != SENTENCES:
+        raise AssertionError("build_vocab changed the sentences it was given (sorted, appended to or emptied them): "
+                             "count the tokens without modifying its input.")
 
 
 @pytest.mark.points(2)
@@ -75,17 +97,60 @@ def test_numericalize_unknown_words(student):
     """numericalize: known tokens to their ids, unknown ones to UNK"""
     vocab = ref.vocab(SENTENCES)
     tokens = ["the", "zebra", "cat", "<PAD>x", "sat"]
-    ids = student.numericalize(tokens, vocab)
-    if not isinstance(ids, list) or len(ids) != len(tokens):
-        raise AssertionError(f"numericalize should return a list of {len(tokens)} ints, one per token.")
+    ids = int_list(student.numericalize(tokens, vocab), "numericalize's result", length=len(tokens))
     if ids != [vocab.get(token, ref.UNK) for token in tokens]:
         raise AssertionError("a token the vocabulary has gets its id; any other token gets UNK (id 3), not PAD or -1.")
+
+
+@pytest.mark.points(1)
+def test_numericalize_leaves_its_inputs_alone(student):
+    """numericalize: no tokens give an empty list, and the vocabulary is left unchanged"""
+    vocab = ref.vocab(SENTENCES)
+    int_list(student.numericalize([], dict(vocab)), "numericalize's result", length=0)
+    result, args, _ = student.call_with_inputs("numericalize", ["the", "zebra"], dict(vocab))
+    int_list(result, "numericalize's result", length=2)
+    if args[1] != vocab or args[0] != ["the", "zebra"]:
+        raise AssertionError("numericalize changed its inputs (it added the unknown word to the vocabulary?): "
+                             "an unknown token is read as UNK, the vocabulary stays as it is.")
 
 
 EXAMPLE_HINT = (
     "The recipe: the source ends with EOS; the decoder reads SOS and then the target (tgt_in); "
     "it must write the target and then EOS (tgt_out). tgt_in and tgt_out are the same sequence shifted by one."
 )
+
+
+def example_of(student, src, tgt, src_vocab, tgt_vocab):
+    result = assert_tuple(student.make_example(src, tgt, src_vocab, tgt_vocab), 3, "make_example",
+                          hint="Return (src_ids, tgt_in, tgt_out).")
+    return [int_list(part, name) for part, name in zip(result, ("src_ids", "tgt_in", "tgt_out"))]
+
+
+def example_problem(got, expected):
+    """What is wrong with (src_ids, tgt_in, tgt_out), from the evidence: one message per part."""
+    src, tgt_in, tgt_out = got
+    want_src, want_in, want_out = expected
+    ids = want_src[:-1]
+    if src != want_src:
+        if src == ids:
+            return "src_ids lacks its final EOS: the encoder must see where the source ends."
+        if src == [ref.SOS] + want_src or src == [ref.SOS] + ids:
+            return "src_ids should not start with SOS: SOS is the decoder's first input, the source only ends with EOS."
+        return f"src_ids is not the source's ids followed by EOS (unknown words are UNK). {EXAMPLE_HINT}"
+    target = want_out[:-1]
+    if tgt_in != want_in:
+        if tgt_in == target:
+            return "tgt_in lacks its first SOS: the decoder's first input is SOS, then it reads the target."
+        if tgt_in == want_in + [ref.EOS]:
+            return "tgt_in should not end with EOS: the decoder reads SOS and the target, and writes the EOS."
+        return f"tgt_in is not SOS followed by the target's ids. {EXAMPLE_HINT}"
+    if tgt_out != want_out:
+        if tgt_out == target:
+            return "tgt_out lacks its final EOS: the decoder must learn to write EOS when the sentence is over."
+        if tgt_out[:1] == [ref.SOS]:
+            return "tgt_out should not start with SOS: it is what the decoder writes, the target and then EOS."
+        return f"tgt_out is not the target's ids followed by EOS. {EXAMPLE_HINT}"
+    return None
 
 
 @pytest.mark.points(3)
@@ -97,24 +162,41 @@ def test_make_example(student, src, tgt):
     """make_example: the source ends with EOS, tgt_in starts with SOS, tgt_out ends with EOS"""
     src_vocab = ref.vocab(SENTENCES)
     tgt_vocab = ref.vocab([["le", "chat", "assis"], ["le", "chien"], ["un", "chat"]])
-    result = assert_tuple(student.make_example(src, tgt, src_vocab, tgt_vocab), 3, "make_example",
-                          hint="Return (src_ids, tgt_in, tgt_out).")
-    expected = ref.example(src, tgt, src_vocab, tgt_vocab)
-    for name, got, want in zip(("src_ids", "tgt_in", "tgt_out"), result, expected):
-        if list(got) != want:
-            raise AssertionError(f"{name} is not the lecture's: {EXAMPLE_HINT}")
+    problem = example_problem(example_of(student, src, tgt, src_vocab, tgt_vocab),
+                              ref.example(src, tgt, src_vocab, tgt_vocab))
+    if problem:
+        raise AssertionError(problem)
 
 
 @pytest.mark.points(1)
 def test_make_example_empty_target(student):
     """make_example: an empty target gives tgt_in [SOS] and tgt_out [EOS]"""
     vocab = ref.vocab(SENTENCES)
-    result = assert_tuple(student.make_example(["the", "end"], [], vocab, vocab), 3, "make_example")
-    if [list(part) for part in result] != list(ref.example(["the", "end"], [], vocab, vocab)):
-        raise AssertionError(f"with an empty target, tgt_in is just SOS and tgt_out just EOS. {EXAMPLE_HINT}")
+    problem = example_problem(example_of(student, ["the", "end"], [], vocab, vocab),
+                              ref.example(["the", "end"], [], vocab, vocab))
+    if problem:
+        raise AssertionError(f"with an empty target: {problem}")
+
+
+@pytest.mark.points(1)
+def test_make_example_leaves_its_inputs_alone(student):
+    """make_example: the tokens and the vocabularies it is given are left unchanged"""
+    vocab = ref.vocab(SENTENCES)
+    inputs = (["the", "cat"], ["a", "zebra"], dict(vocab), dict(vocab))
+    result, args, _ = student.call_with_inputs("make_example", *[value.copy() for value in inputs])
+    assert_tuple(result, 3, "make_example", hint="Return (src_ids, tgt_in, tgt_out).")
+    if list(args) != list(inputs):
+        raise AssertionError("make_example changed its inputs (appended EOS to the token list, or added words "
+                             "to a vocabulary): build new lists of ids instead.")
 
 
 PAD_HINT = "Row b holds seqs[b] and then pad_id up to the longest length; lengths holds each sequence's own length."
+
+
+def padded_of(student, seqs, **kwargs):
+    batch, lengths = assert_tuple(student.pad_batch(seqs, **kwargs), 2, "pad_batch", hint="Return (batch, lengths).")
+    width = max(len(seq) for seq in seqs)
+    return int_tensor(batch, "batch", (len(seqs), width)), int_tensor(lengths, "lengths", (len(seqs),))
 
 
 @pytest.mark.points(2)
@@ -123,12 +205,26 @@ def test_pad_batch(student, pad_id):
     """pad_batch: (B, T_max) int64 padded with pad_id, and int64 lengths (B,)"""
     seqs = [[5, 6, 7], [8], [9, 10, 11, 12, 2], [4, 2]]
     kwargs = {} if pad_id is None else {"pad_id": pad_id}
-    batch, lengths = assert_tuple(student.pad_batch(seqs, **kwargs), 2, "pad_batch", hint="Return (batch, lengths).")
-    assert_array(batch, "batch", shape=(4, 5), hint=PAD_HINT)
-    assert_array(lengths, "lengths", shape=(4,), hint=PAD_HINT)
-    if batch.dtype != np.int64 or lengths.dtype != np.int64:
-        raise AssertionError("batch and lengths should be int64 (torch.long) tensors: embeddings and packing need them.")
-    if not np.array_equal(batch, ref.padded(seqs, ref.PAD if pad_id is None else pad_id)):
-        raise AssertionError(f"the padded batch is wrong: {PAD_HINT} The default pad_id is PAD (0).")
+    batch, lengths = padded_of(student, seqs, **kwargs)
     if list(lengths) != [3, 1, 5, 2]:
         raise AssertionError(f"lengths are wrong: {PAD_HINT}")
+    expected = ref.padded(seqs, ref.PAD if pad_id is None else pad_id)
+    if not np.array_equal(batch, expected):
+        real = ref.mask_of([3, 1, 5, 2], 5)
+        if np.array_equal(batch[real], expected[real]):
+            raise AssertionError("the real tokens are right, but the padding is not pad_id "
+                                 "(the default pad_id is PAD, 0; another one must be used when given).")
+        raise AssertionError(f"the padded batch is wrong: {PAD_HINT}")
+
+
+@pytest.mark.points(1)
+def test_pad_batch_leaves_its_input_alone(student):
+    """pad_batch: one sequence is a batch of one; the sequences it is given are left unchanged"""
+    batch, lengths = padded_of(student, [[4, 5, 2]])
+    if batch.tolist() != [[4, 5, 2]] or lengths.tolist() != [3]:
+        raise AssertionError(f"a batch of one sequence needs no padding. {PAD_HINT}")
+    seqs = [[5, 6, 7], [8]]
+    result, args, _ = student.call_with_inputs("pad_batch", [list(seq) for seq in seqs])
+    assert_tuple(result, 2, "pad_batch", hint="Return (batch, lengths).")
+    if args[0] != seqs:
+        raise AssertionError("pad_batch padded the lists it was given in place: leave them alone and fill a new tensor.")

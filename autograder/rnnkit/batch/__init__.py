@@ -51,11 +51,21 @@ def _finished(path, homework_id):
     return results
 
 
+KIT_PROBLEM = "kit problem"  # the status of a submission the kit itself failed to grade
+KIT_FAILED_OUTPUT = (
+    "The autograder hit a problem of its own and could not grade this submission. This is not your "
+    "code's fault: ask your instructor to regrade it."
+)
+
+
 def _status(submission, results):
     if submission.problem:
         return f"not graded: {submission.problem}"
     if results is None:
         return "not graded: no results"
+    kit_error = results.get("extra_data", {}).get("kit_error")
+    if kit_error:  # graded or not, the kit failed: its scores cannot be trusted
+        return f"{KIT_PROBLEM}: " + (str(kit_error).strip().splitlines() or [""])[0][:300]
     output = results.get("output", "")
     if output.startswith(NOT_GRADABLE):
         return "not graded: " + output.split(":", 1)[1].strip().splitlines()[0]
@@ -95,6 +105,9 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # The unpacked export and every student's results: the grader's only, so that no sandbox (a uid
+    # of its own, where neither namespaces nor Landlock hide the disk) reads a classmate's files.
+    out_dir.chmod(0o700)
     unpacked = out_dir / ".export"
     if Path(export).is_file():
         shutil.rmtree(unpacked, ignore_errors=True)
@@ -126,9 +139,14 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
             path = _results_path(out_dir, by_id[done.key])
             if not done.ok:  # the grading process itself failed twice: still leave a valid file
                 write_json_atomically(path, {
-                    "score": 0.0, "output": "The autograder itself hit a problem; your instructor has been told.",
+                    "score": 0.0, "output": KIT_FAILED_OUTPUT,
                     "extra_data": {"homework": homework.id, "kit_error": done.detail},
                 })
+            elif done.detail:  # graded, but the kit failed somewhere: say so in its results.json
+                written = _finished(path, homework.id)
+                if written is not None:
+                    written["extra_data"]["kit_error"] = done.detail
+                    write_json_atomically(path, written)
             if done.detail:
                 kit_problems.append(f"{done.key}: {done.detail}")
             results[done.key] = _finished(path, homework.id)
@@ -142,5 +160,7 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
     (out_dir / "grades.csv").write_text(grades_csv(rows))
     (out_dir / "regrade.csv").write_text(regrade_csv(rows))
     (out_dir / "report.html").write_text(render(f"{homework.title}: {len(rows)} submissions", rows))
+    # A kit problem is not a grade: it is listed with the reason (report.html, grades.csv) and
+    # counted among the submissions not graded.
     graded_count = sum(1 for _, _, status in rows if status == "graded")
     return Summary(graded_count, len(rows) - graded_count, kit_problems, out_dir)

@@ -58,9 +58,13 @@ def _leave(signum, frame):
     os._exit(1)
 
 
-def _serve(connection, homework_id, grade_options, supervisor):
-    """A grading process: warm up once, then grade each task sent until the pipe closes."""
+def _serve(connection, homework_id, grade_options, supervisor, own_uids=False):
+    """A grading process: warm up once, then grade each task sent until the pipe closes.
+    ``own_uids``: every sandbox gets a uid of its own even where RNNKIT_SANDBOX_USER names one
+    account for all of them (see GradingPool)."""
     threading.Thread(target=_follow, args=(supervisor,), daemon=True).start()
+    if own_uids:
+        os.environ.pop("RNNKIT_SANDBOX_USER", None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
     signal.signal(signal.SIGTERM, _leave)
     from rnnkit import homeworks
@@ -86,10 +90,10 @@ def _serve(connection, homework_id, grade_options, supervisor):
 
 
 class _Process:
-    def __init__(self, context, homework_id, grade_options):
+    def __init__(self, context, homework_id, grade_options, own_uids=False):
         self.connection, child_end = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(child_end, homework_id, grade_options, os.getpid()), daemon=True
+            target=_serve, args=(child_end, homework_id, grade_options, os.getpid(), own_uids), daemon=True
         )
         self.process.start()
         child_end.close()
@@ -116,6 +120,11 @@ class GradingPool:
         self.task_seconds = task_seconds  # beyond the sandbox's own budget: the grading process is stuck
         self.grade_options = dict(grade_options or {})
         self.retries = retries
+        # Sandboxes graded side by side must not share a uid: where neither namespaces nor Landlock
+        # hold, the uid is what keeps one submission's files, processes and signals from another's.
+        # An account named by RNNKIT_SANDBOX_USER (Gradescope's, one submission at a time) would be
+        # every sandbox's: with more than one grading process, each sandbox gets a uid of its own.
+        self.own_uids = self.workers > 1 and bool(os.environ.get("RNNKIT_SANDBOX_USER"))
         # A fork server: one clean interpreter imports torch and the engine once, and every
         # grading process is forked from it (nothing of this process, its threads included, is
         # inherited; the imports are paid once and their pages shared).
@@ -168,4 +177,4 @@ class GradingPool:
                 p.kill()
 
     def _start(self):
-        return _Process(self.context, self.homework_id, self.grade_options)
+        return _Process(self.context, self.homework_id, self.grade_options, self.own_uids)

@@ -2,7 +2,9 @@
 
 The zip holds Gradescope's two scripts at its root and the kit's sources under ``kit/``: the
 engine, the shared checks and only this homework's graders (no reference solutions: grading never
-needs them). ``setup.sh`` installs that kit into a virtualenv with a CPU-only torch and hides it
+needs them), and ``tests.json``, the homework's tests (name, number, points) collected from those
+graders: when the kit itself cannot grade, run_autograder's fallback still lists every test, at 0,
+with the reason. ``setup.sh`` installs that kit into a virtualenv with a CPU-only torch and hides it
 from the sandbox user; ``run_autograder`` grades ``/autograder/submission`` with it.
 
 Files come from the git commit HEAD, never from the working tree, and the zip is written with
@@ -10,7 +12,11 @@ fixed timestamps, modes and order: the same commit and options give the same byt
 """
 
 import io
+import json
+import os
 import subprocess
+import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -81,6 +87,39 @@ def _add(bundle, name, data, executable=False):
     bundle.writestr(info, data, compresslevel=9)
 
 
+_COLLECT = """
+import json, sys
+from rnnkit import homeworks
+from rnnkit.grade import run_graders
+from rnnkit.results import GradescopeResults
+homework = homeworks.load(sys.argv[1])
+collector = GradescopeResults(builds_on=homework.builds_on)
+code = run_graders(homework.graders_dir, "--collect-only", plugins=[collector])
+if int(code) != 0 or not collector.tests:
+    sys.exit(f"collecting the graders ended with {code!r}")
+tests = [{key: test[key] for key in ("name", "number", "max_score", "visibility")}
+         for test in collector.tests.values()]
+print("RNNKIT-TESTS " + json.dumps(tests))
+"""
+
+
+def collected_tests(homework, kit_entries):
+    """[{name, number, max_score, visibility}] of ``homework``'s tests, collected (not run) from
+    the zip's own kit (``kit_entries``: (path in the checkout, bytes)), by a separate Python."""
+    with tempfile.TemporaryDirectory(prefix="rnnkit-collect-") as folder:
+        for path, data in kit_entries:
+            target = Path(folder, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        env = {**os.environ, "PYTHONPATH": str(Path(folder, "autograder")), "PYTHONDONTWRITEBYTECODE": "1"}
+        proc = subprocess.run([sys.executable, "-c", _COLLECT, homework.id], capture_output=True, text=True,
+                              cwd=folder, env=env, timeout=600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RNNKIT-TESTS "):
+            return json.loads(line.removeprefix("RNNKIT-TESTS "))
+    raise BuildError(f"the committed graders of {homework.id} cannot be collected:\n{(proc.stdout + proc.stderr)[-3000:]}")
+
+
 def build(homework, out_file, torch_version=DEFAULT_TORCH_VERSION, torch_index=DEFAULT_TORCH_INDEX):
     """Write the autograder zip of ``homework`` to ``out_file``; return the files it holds."""
     replacements = {"HOMEWORK": homework.id, "TORCH_VERSION": torch_version, "TORCH_INDEX": torch_index}
@@ -91,8 +130,10 @@ def build(homework, out_file, torch_version=DEFAULT_TORCH_VERSION, torch_index=D
         ("setup.sh", _template("setup.sh", replacements), True),
         ("run_autograder", _template("run_autograder", replacements), True),
     ]
-    for path, executable in committed_files(homework):
-        entries.append((f"kit/{path}", _git("show", f"HEAD:{path}", binary=True), executable))
+    kit = [(path, _git("show", f"HEAD:{path}", binary=True), executable) for path, executable in committed_files(homework)]
+    tests = collected_tests(homework, [(path, data) for path, data, _ in kit])
+    entries.append(("tests.json", (json.dumps(tests, indent=1, sort_keys=True) + "\n").encode(), False))
+    entries += [(f"kit/{path}", data, executable) for path, data, executable in kit]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as bundle:
         for name, data, executable in entries:

@@ -11,7 +11,8 @@ What students receive is derived, never edited by hand:
   report the public points;
 * ``README.md``: ``solutions/<hw>/README.md`` with the points table filled in from the graders;
 * ``<module>.ipynb``, for a homework with a ``solutions/<hw>/notebook.md``: the student notebook,
-  made by otter-grader from the same solution module (see ``notebook.py``);
+  made by otter-grader from the same solution module, and its checks in ``tests/`` (see
+  ``notebook.py``);
 * the README's figures, ``solutions/<hw>/*.svg`` (text, written by the benchmarks).
 
 ``--check`` compares instead of writing, so a test can fail when ``assignments/`` is stale.
@@ -48,9 +49,10 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def student():
-    from rnnkit_testing import InProcessStudent
+    from rnnkit_testing import InProcessStudent, reseed
 
-    return InProcessStudent(importlib.import_module("{module}"))
+    reseed()  # the random state the autograder imports your module with
+    return InProcessStudent(importlib.import_module("{module}"), call_timeout={call_timeout:g})
 '''
 
 
@@ -94,7 +96,7 @@ def render(homework):
         f"{homework.module}.py": make_stub(solution.read_text(), str(solution), homework.given),
         f"test_public_{homework.module}.py": (homework.graders_dir / PUBLIC_TESTS).read_text(),
         "rnnkit_testing.py": (PACKAGE_DIR.parent / "rnnkit_testing.py").read_text(),
-        "conftest.py": CONFTEST.format(module=homework.module),
+        "conftest.py": CONFTEST.format(module=homework.module, call_timeout=homework.limits.call_timeout),
         "README.md": readme.replace(POINTS_PLACEHOLDER, points_table(records)),
     }
     for figure in sorted(homework.solution_dir.glob("*.svg")):
@@ -105,7 +107,7 @@ def render(homework):
             if record["file"].name == PUBLIC_TESTS:
                 function = tested_function(record["name"])
                 public_points[function] = public_points.get(function, 0) + record["max_score"]
-        files[f"{homework.module}.ipynb"] = student_notebook(homework, public_points)
+        files.update(student_notebook(homework, public_points, homework.limits.call_timeout))
     return files
 
 
@@ -123,10 +125,11 @@ def release(homeworks, check=False):
                 continue
             touched.append(path)
             if not check:
-                folder.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
         if folder.exists():
-            extra = {p.name for p in folder.iterdir() if p.is_file()} - set(expected)
+            present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+            extra = present - set(expected)
             touched.extend(folder / name for name in sorted(extra) if check)
     return touched
 

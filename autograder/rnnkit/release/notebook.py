@@ -47,17 +47,18 @@ export_cell: false
 run_tests: false
 generate: false
 tests:
-  files: false
+  files: true
   ok_format: false
 """
 
 TEST_CELL = '''""" # BEGIN TEST CONFIG
 points: {points:g}
+success_message: the public tests of {names} pass. The autograder runs them and hidden tests (more cases of the same functions), so they are only part of your grade.
 """ # END TEST CONFIG
 def test_{question}(env):
     # The public tests of {names}, run on this notebook's definitions.
     from rnnkit_testing import check_notebook
-    check_notebook(env, {module!r}, {functions!r})
+    check_notebook(env, {module!r}, {functions!r}, call_timeout={call_timeout:g})
 '''
 
 
@@ -123,7 +124,7 @@ def _code(names, found, where):
     return [nbformat.v4.new_code_cell(found[name]) for name in names]
 
 
-def _question(directive, found, where, module, public_points, cells):
+def _question(directive, found, where, module, public_points, cells, call_timeout):
     """The cells of one question; its prompt is the markdown cell just before it (taken from ``cells``)."""
     name, _, functions = (part.strip() for part in directive.partition(":"))
     functions = functions.split()
@@ -134,7 +135,7 @@ def _question(directive, found, where, module, public_points, cells):
     prompt = cells.pop()
     points = sum(public_points.get(function, 0) for function in functions)
     test = TEST_CELL.format(points=points, question=name, module=module, functions=functions,
-                            names=", ".join(functions))
+                            names=", ".join(functions), call_timeout=call_timeout)
     raw = nbformat.v4.new_raw_cell
     return [
         raw(f"# BEGIN QUESTION\nname: {name}\npoints: {points:g}"), prompt,
@@ -143,11 +144,12 @@ def _question(directive, found, where, module, public_points, cells):
     ]
 
 
-def master_notebook(homework, public_points, found):
+def master_notebook(homework, public_points, found, call_timeout):
     """The otter-grader master notebook (solutions and tests) of a homework with a notebook.md.
 
     ``public_points``: {function: points of its public tests}, for the questions' point values;
-    ``found``: the solution module's definitions.
+    ``found``: the solution module's definitions; ``call_timeout``: seconds a call may take, as
+    in the sandbox.
     """
     where = homework.solution_dir / NOTEBOOK_SOURCE
     raw, markdown = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell
@@ -162,7 +164,7 @@ def master_notebook(homework, public_points, found):
         elif kind == "code":
             cells += _code(body.split(), found, where)
         else:
-            cells += _question(body, found, where, homework.module, public_points, cells)
+            cells += _question(body, found, where, homework.module, public_points, cells, call_timeout)
     return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC})
 
 
@@ -184,10 +186,12 @@ def answered(book, solution_source):
     return book
 
 
-def student_notebook(homework, public_points):
-    """The text of the notebook students receive: ``otter assign`` run on the master notebook."""
+def student_notebook(homework, public_points, call_timeout):
+    """{file name: text} of the notebook students receive (``otter assign`` run on the master
+    notebook) and of its checks, ``tests/<question>.py``: otter's tests folder, so ``grader.check``
+    works in a renamed or copied notebook and ``otter check`` works on the command line."""
     found = definitions((homework.solution_dir / f"{homework.module}.py").read_text())
-    master = master_notebook(homework, public_points, found)
+    master = master_notebook(homework, public_points, found, call_timeout)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         path = scratch / f"{homework.module}.ipynb"
@@ -200,12 +204,17 @@ def student_notebook(homework, public_points):
         if run.returncode != 0 or not student.is_file():
             raise RuntimeError(f"otter assign failed on the master notebook of {homework.id}:\n{run.stderr[-2000:]}")
         notebook = nbformat.read(student, as_version=4)
+        files = {f"tests/{test.name}": test.read_text() for test in sorted((student.parent / "tests").glob("*.py"))}
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{number}"  # stable ids: a release made twice is the same file
+        # Otter names the notebook in its init cell, and then fails in a copy Jupyter renamed;
+        # the checks live in tests/, so otter needs no name.
+        cell.source = cell.source.replace(f'otter.Notebook("{path.name}")', "otter.Notebook()")
     # Otter leaves `...` where a solution was, so an unfinished function returns None and the
     # checks fail on a None. Give the answer cells the module stub's marked block instead: an
     # unfinished function says so, as it does in the .py.
     for cell, name in answer_cells(notebook):
         if name in found:
             cell.source = make_stub(found[name]).rstrip("\n")
-    return nbformat.writes(notebook) + "\n"
+    files[path.name] = nbformat.writes(notebook) + "\n"
+    return files

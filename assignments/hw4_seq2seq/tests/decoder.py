@@ -1,0 +1,13 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "decoder"
+points = 4
+
+@test_case(points=4, hidden=False, 
+    success_message="the public tests of AttnDecoderRNN, DecoderRNN, greedy_decode pass. The autograder runs them and hidden tests (more cases of the same functions), so they are only part of your grade.")
+def test_decoder(env):
+    from rnnkit_testing import check_notebook
+    check_notebook(env, 'seq2seq', ['AttnDecoderRNN', 'DecoderRNN', 'greedy_decode'], call_timeout=20)
+
