@@ -43,6 +43,12 @@ class SubmissionFailed(Exception):
     crashed, hung, or sent back something unreadable. Checks let it through untouched."""
 
 
+class SubmissionStopped(SubmissionFailed):
+    """The whole submission stopped answering (it could not be found or imported, or it used up
+    its time budget): every later test fails with this same message, which names the real cause,
+    so no test's message is redirected to another test."""
+
+
 def failure_message(error):
     """What a student reads for a test that failed with ``error``: the check's own message, or
     their code's exception with its traceback trimmed to their files. None when the failure is

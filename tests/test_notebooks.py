@@ -160,7 +160,7 @@ def test_the_module_is_graded_when_the_notebook_is_the_untouched_stub(tmp_path):
     (folder / "text_generation.py").write_text(SOLUTION)
     note, destination = staged(tmp_path, folder)
     assert note.startswith("Graded text_generation.py."), note
-    assert "text_generation.ipynb (no answers beyond the released stub)" in note
+    assert "text_generation.ipynb (it answers none of the homework's functions)" in note
     assert (destination / "text_generation.py").read_text() == SOLUTION
 
 

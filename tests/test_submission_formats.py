@@ -91,15 +91,15 @@ def test_several_python_files_without_the_module_are_listed(tmp_path, grade):
     for name in ("rnn.py", "cell_v2.py"):
         (tmp_path / "submission" / name).write_text("x = 1\n")
     results = grade(HW, tmp_path / "submission")
-    _all_fail_with(results, "several Python files")
-    assert "cell_v2.py, rnn.py" in results["output"]
+    _all_fail_with(results, "rnn_cell.py was not found")
+    assert "cell_v2.py (it answers none of the homework's functions), rnn.py" in results["output"]
 
 
 def test_a_notebook_that_cannot_be_read_fails_with_the_reason(tmp_path, grade):
     """Notebooks are graded by their code cells (tests/test_notebooks.py); a broken one is named."""
     notebook = tmp_path / "rnn_cell.ipynb"
     notebook.write_text("{}")
-    _all_fail_with(grade(HW, notebook), "rnn_cell.ipynb: the notebook could not be read")
+    _all_fail_with(grade(HW, notebook), "rnn_cell.ipynb: it is not a Jupyter notebook")
 
 
 def test_a_file_of_another_kind_is_not_a_python_file(tmp_path, grade):

@@ -19,7 +19,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rnnkit_testing import StudentCodeError, SubmissionFailed, failure_message, test_subject, test_title
+from rnnkit_testing import (
+    StudentCodeError,
+    SubmissionFailed,
+    SubmissionStopped,
+    failure_message,
+    test_subject,
+    test_title,
+)
 
 PUBLIC_TESTS = "test_public.py"  # the graders' file that students receive too
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -68,9 +75,9 @@ class GradescopeResults:
     ``CharLSTM``). When a test fails while something it builds on already fails a test of its own,
     whatever the kind of failure (wrong values, a wrong type, an exception, a crash), the message
     points at that upstream test and adds no hint of its own: the student sees one root cause, not
-    every symptom of it. Only a function that is missing or not written yet (NotImplementedError)
-    keeps its own message. Scores
-    never change, only messages."""
+    every symptom of it. A function that is missing or not written yet (NotImplementedError), a
+    submission that stopped answering altogether, and the kit's own failures keep their own
+    message. Scores never change, only messages."""
 
     def __init__(self, builds_on=None):
         self.tests = {}  # nodeid -> record, in collection order
@@ -115,12 +122,16 @@ class GradescopeResults:
             if kit_fault:  # a grader bug or a sandbox that could not start
                 trace = "".join(traceback.format_exception(error)) if error else report.longreprtext
                 self.kit_errors.append(f"{item.nodeid} ({report.when}):\n{trace}")
-            # A function that is not there, or not written yet, is its own problem, whatever it
-            # builds on.
-            missing = (isinstance(error, SubmissionFailed) and "has no function named" in str(error)) or (
-                isinstance(error, StudentCodeError) and "NotImplementedError" in error.type_names
+            # Its own message stands, whatever the test builds on, when the function is not there
+            # or not written yet, when the whole submission stopped answering (the message names
+            # the real cause), or when the kit itself failed.
+            own_cause = (
+                kit_fault
+                or isinstance(error, SubmissionStopped)
+                or (isinstance(error, SubmissionFailed) and "has no function named" in str(error))
+                or (isinstance(error, StudentCodeError) and "NotImplementedError" in error.type_names)
             )
-            record.update(status="failed", output=message, missing=missing)
+            record.update(status="failed", output=message, own_cause=own_cause)
         elif report.skipped:
             record.update(status="failed", output="this test was skipped, so it earns no points")
         elif report.when == "call" and report.passed:
@@ -142,7 +153,7 @@ class GradescopeResults:
     def _root_cause_message(self, record, first_failures):
         function = test_subject(record["name"])
         roots = self._failing_roots(function, first_failures)
-        if not roots or record.get("missing"):
+        if not roots or record.get("own_cause"):
             return record["output"]
         causes = "; ".join(
             f"`{root}` fails test {first_failures[root]['number']} (\"{first_failures[root]['name']}\")"

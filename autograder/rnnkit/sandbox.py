@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnkit import protocol
-from rnnkit_testing import StudentCodeError, StudentObject, SubmissionFailed
+from rnnkit_testing import StudentCodeError, StudentObject, SubmissionFailed, SubmissionStopped
 
 HERE = Path(__file__).resolve().parent
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -732,7 +732,9 @@ class SandboxStudent:
 
     _reply_bytes = 0  # what the replies decoded so far cost, against Limits.reply_mb
 
-    def __init__(self, spec):
+    def __init__(self, spec, started=None):
+        """``started``: when the submission's grading began (time.monotonic()), if earlier than
+        now: reading a notebook counts in the submission's time budget too."""
         self._spec = spec
         self._worker = None
         self._fatal = None  # a message every later call repeats (import failed, too many crashes)
@@ -741,7 +743,7 @@ class SandboxStudent:
         self._pending = None  # a worker launched by prestart() whose hello is not read yet
         self._unavailable = None  # the kit's own failure to start a sandbox, repeated every call
         self._generation = 0  # workers started so far: a kept object lives only as long as its worker
-        self._deadline = None if spec is None else time.monotonic() + spec.limits.budget_seconds
+        self._deadline = None if spec is None else (started or time.monotonic()) + spec.limits.budget_seconds
         self.layers = []
         self.import_failure = None  # the full message when the submission did not import
         self.import_notes = None  # what went wrong while it imported, short of failing (a notebook's cells)
@@ -830,7 +832,7 @@ class SandboxStudent:
         )
         self._fatal = f"{stopped} (calls that hang or are far too slow); the remaining tests were not run"
         self.close()
-        raise SubmissionFailed(self._fatal)
+        raise SubmissionStopped(self._fatal)
 
     def _start(self):
         self._generation += 1
@@ -876,7 +878,7 @@ class SandboxStudent:
         self.import_failure = self._fatal
         brief = brief or self._fatal.splitlines()[0]
         self._fatal = f"{brief}, so this test could not run; the full message is at the top"
-        raise SubmissionFailed(self._fatal)
+        raise SubmissionStopped(self._fatal)
 
     def _call(self, name, args, kwargs, return_inputs=False, record_warnings=False, keep=False,
               handle=None, label=None, max_bytes=None):
@@ -887,7 +889,7 @@ class SandboxStudent:
         if self._unavailable:
             raise self._unavailable
         if self._fatal:
-            raise SubmissionFailed(self._fatal)
+            raise SubmissionStopped(self._fatal)
         label = label or name
         if label in self._given_up:
             raise SubmissionFailed(self._given_up[label])

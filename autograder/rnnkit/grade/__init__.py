@@ -134,8 +134,6 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 notes = stage(submission, homework.module, staged, limits.import_timeout / 2, homework.given)
             except SubmissionProblem as problem:
                 notes = f"{NOT_GRADABLE}: {problem}"
-            # Reading the submission (a notebook, in a child process) counts in its time budget.
-            limits = dataclasses.replace(limits, budget_seconds=max(1.0, limits.budget_seconds - (time.monotonic() - started)))
             spec = SandboxSpec(
                 staged,
                 homework.module,
@@ -149,7 +147,8 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
             if notes.startswith(NOT_GRADABLE):
                 student = SandboxStudent.failed(notes)
             else:
-                student = SandboxStudent(spec)
+                # Reading the submission (a notebook, in a child process) counts in its time budget.
+                student = SandboxStudent(spec, started=started)
                 student.prestart()
             try:
                 exit_code = run_graders(

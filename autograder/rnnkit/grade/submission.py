@@ -128,7 +128,7 @@ def _choose(files, module, given):
     ignored = []
 
     def unanswered(candidate):
-        why = candidate.reading().get("problem") or "no answers beyond the released stub"
+        why = candidate.reading().get("problem") or "it answers none of the homework's functions"
         ignored.append((candidate, why))
 
     def chosen(candidate):
@@ -157,6 +157,8 @@ def _choose(files, module, given):
         ignored = [(c, why) for c, why in ignored if c is not named[0]]
         ignored += [(c, f"only a file named {module}.py or {module}.ipynb is graded") for c in answering]
         return named[0], ignored
+    for candidate in helpers[:20]:
+        unanswered(candidate)
     return None, ignored
 
 
@@ -192,6 +194,13 @@ def stage(submission, module, destination, notebook_seconds=20, given=()):
     files = [_Candidate(submission, p, given) for p in _walk(submission) if p.suffix in (".py", ".ipynb")]
     chosen, ignored = _choose(files, module, given)
     if chosen is None:
+        if ignored:  # Python files or notebooks, none of which is the homework's
+            listed = ", ".join(f"{c.name} ({why})" for c, why in ignored[:10])
+            raise SubmissionProblem(
+                f"{filename} was not found in your submission, and none of its Python files or "
+                f"notebooks defines one of the homework's functions: {listed}. Name the file to "
+                f"grade {filename} (or {module}.ipynb)"
+            )
         seen = [str(p) for p in _walk(submission)][:20]
         raise SubmissionProblem(
             f"{filename} was not found in your submission (files seen: {', '.join(seen) or 'none'})"
