@@ -95,7 +95,7 @@ def _collector(builds_on):
         collector.tests[f"t{number}"] = {
             "file": Path("test_x.py"), "name": f"{function}: case {number}", "number": f"1.{number}",
             "max_score": 1.0, "visibility": "visible", "status": status,
-            "output": "" if status == "passed" else f"own message {number}", "missing": missing,
+            "output": "" if status == "passed" else f"own message {number}", "own_cause": missing,
         }
     return collector
 

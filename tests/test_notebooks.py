@@ -282,16 +282,29 @@ def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, hom
         assert "All test cases passed" in text and "and hidden tests" in text, (question, text)
 
 
-@pytest.mark.parametrize("answers", [True, False], ids=["answered", "as_given"])
+@pytest.mark.parametrize("hand_in", ["folder_zip", "renamed", "as_given"])
 @pytest.mark.parametrize("homework_id", NOTEBOOK_HOMEWORKS)
-def test_the_student_notebook_is_graded_by_the_engine(tmp_path, homework_id, answers):
-    """The notebook students receive grades to 0 as given and to full marks with the answers,
-    its training cells left out."""
+def test_the_student_notebook_is_graded_by_the_engine(tmp_path, homework_id, hand_in):
+    """The notebook students receive grades to 0 as given, and to full marks with the answers (its
+    training cells left out), however it is handed in: the whole assignment folder zipped, with
+    the untouched stub .py and the public tests beside the notebook, or the notebook alone in a
+    copy Jupyter renamed. The results say which file was graded."""
     book = student_notebook(homework_id)
     module = grader_trust.Homework(homework_id).module
-    path = tmp_path / f"{module}.ipynb"
-    path.write_text(nbformat.writes(answered(book, solution_of(homework_id)) if answers else book))
+    text = nbformat.writes(book if hand_in == "as_given" else answered(book, solution_of(homework_id)))
+    if hand_in == "folder_zip":
+        folder = tmp_path / "upload" / homework_id
+        shutil.copytree(ASSIGNMENTS / homework_id, folder)
+        (folder / f"{module}.ipynb").write_text(text)
+        path, graded = shutil.make_archive(str(tmp_path / "submission"), "zip", folder.parent), f"{module}.ipynb"
+    else:
+        graded = f"Copy of {module} (1).ipynb" if hand_in == "renamed" else f"{module}.ipynb"
+        path = tmp_path / graded
+        path.write_text(text)
     proc, results = run_grade(homework_id, path, tmp_path / "out")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     score, maximum = total(results)
-    assert maximum > 0 and score == (maximum if answers else 0), failed_outputs(results)
+    assert maximum > 0 and score == (0 if hand_in == "as_given" else maximum), failed_outputs(results)
+    assert results["output"].startswith(f"Graded the code cells of {homework_id + '/' if hand_in == 'folder_zip' else ''}{graded}."), results["output"]
+    if hand_in == "folder_zip":
+        assert f"{module}.py (" in results["output"], results["output"]  # the stub, named as ignored

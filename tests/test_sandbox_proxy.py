@@ -1,4 +1,7 @@
-"""The proxy's bookkeeping, without starting a real sandbox."""
+"""The proxy's bookkeeping, without starting a real sandbox (and its retry of a silent crash, with one)."""
+
+import os
+import signal
 
 import pytest
 
@@ -88,3 +91,36 @@ def test_an_allowlist_grants_a_folder_minus_the_hidden_folders_inside_it(tmp_pat
     assert sandbox._around(str(site), [str(site / "rnnkit")]) == [str(site / n) for n in ("numpy", "six.py", "torch")]
     assert sandbox._around(str(site / "numpy"), [str(site)]) == []  # inside a hidden folder
     assert sandbox._around(str(site), [str(tmp_path / "elsewhere")]) == [str(site)]
+
+
+def test_a_silent_crash_at_import_is_tried_once_more(tmp_path):
+    """A worker that dies at import without a word is started again once: a start that failed
+    for no reason of the student's costs nothing, and a student's own exit is reported as theirs,
+    with what is known."""
+    (tmp_path / "flaky.py").write_text("def answer():\n    return 42\n")
+    (tmp_path / "exits.py").write_text("import os\nos._exit(3)\ndef answer():\n    return 42\n")
+    student = SandboxStudent(SandboxSpec(tmp_path, "exits", hidden=[]))
+    try:
+        with pytest.raises(SubmissionFailed, match="could not run"):
+            student.answer()
+    finally:
+        student.close()
+    assert "crashed Python (exit code 3), twice in a row and with no output at all" in student.import_failure
+
+    launched = []
+    real_launch = SandboxStudent._launch
+
+    def first_launch_dies(self):
+        worker = real_launch(self)
+        if not launched:  # the first worker dies before its hello, as a failed start would
+            os.killpg(worker.process.pid, signal.SIGKILL)
+        launched.append(worker)
+        return worker
+
+    student = SandboxStudent(SandboxSpec(tmp_path, "flaky", hidden=[]))
+    student._launch = first_launch_dies.__get__(student)
+    try:
+        assert student.answer() == 42
+    finally:
+        student.close()
+    assert len(launched) == 2 and student.import_failure is None

@@ -746,6 +746,7 @@ class SandboxStudent:
         self._deadline = None if spec is None else (started or time.monotonic()) + spec.limits.budget_seconds
         self.layers = []
         self.import_failure = None  # the full message when the submission did not import
+        self._import_retried = False  # a silent crash at import is tried once more
         self.import_notes = None  # what went wrong while it imported, short of failing (a notebook's cells)
 
     @classmethod
@@ -852,8 +853,19 @@ class SandboxStudent:
         except protocol.ProtocolError as error:
             self._fatal = f"importing {module} sent back an unreadable reply ({error})"
         except EOFError:
-            self._fatal = f"importing {module} crashed Python ({worker.exit_description()})"
-            tail = worker.stderr_tail()
+            tail, description = worker.stderr_tail(), worker.exit_description()
+            if not tail and not self._import_retried:
+                # Python died without a word: a student's os._exit, or (seen once on a loaded
+                # machine) a start that failed for no reason of theirs. One more try tells them apart.
+                self._import_retried = True
+                worker.kill()
+                return self._start()
+            self._fatal = f"importing {module} crashed Python ({description})"
+            if self._import_retried:
+                self._fatal += (
+                    ", twice in a row and with no output at all: something the file runs when it is "
+                    "imported (its code outside functions) exits or crashes Python"
+                )
             if tail:
                 self._fatal += f"\n\nLast output:\n{tail}"
         else:
