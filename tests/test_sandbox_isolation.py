@@ -32,6 +32,7 @@ from rnnkit import sandbox
 from rnnkit.results import SCHEMA
 from test_hostile_submissions import (  # noqa: F401 - fixtures, shared with the hostile submissions
     HW,
+    MODE_PARAMS,
     assert_loses_only,
     grade_text,
     grader,
@@ -346,3 +347,51 @@ def test_a_submission_of_huge_replies_fails_clearly_and_the_kit_stays_ok(tmp_pat
     assert [t["name"] for t in results["tests"]] == [t["name"] for t in reference["tests"]]
     assert total(results)[0] == 0
     assert any("more than is left of the 256 MB" in t["output"] for t in results["tests"])
+
+
+# --- a whole class at once: grade-export with two workers ---------------------------------------
+
+
+# Namespaces alone keep sandboxes apart; here they are off, as in Gradescope's Docker container.
+@pytest.mark.parametrize(
+    "grader", [m for m in MODE_PARAMS if (m if isinstance(m, str) else m.values[0]) != "namespaces"], indirect=True
+)
+def test_grade_export_keeps_classmates_apart(grader, reference_results, tmp_path):
+    """A class graded two at a time where nothing but file modes, the filter and the cleanup keep
+    sandboxes apart: a snooper looks for the classmate graded beside it, another student leaves
+    System V IPC behind; the classmates keep their full marks, the snooper reads nothing, and
+    nothing is left allocated or running."""
+    from conftest import RNNKIT
+
+    folder = grader.folder(tmp_path)
+    export = folder / "assignment_export"
+    secret = f"VICTIM-SECRET-{uuid.uuid4().hex}"
+    sources = {
+        "submission_1": reference_with(VICTIM.format(secret=secret)),  # graded first, slow to import
+        "submission_2": reference_with(f"SECRET = {secret[:6]!r} + {secret[6:]!r}\n" + SNOOP),
+        "submission_3": reference_with(IPC_ATTACK),
+        "submission_4": (SOLUTIONS / HW / "rnn_cell.py").read_text(),
+    }
+    metadata = ""
+    for number, (name, source) in enumerate(sources.items(), start=1):
+        (export / name).mkdir(parents=True)
+        (export / name / "rnn_cell.py").write_text(source)
+        metadata += f"{name}:\n  :submitters:\n  - :name: Student {number}\n    :sid: '{number}'\n"
+    (export / "submission_metadata.yml").write_text(metadata)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o777 if path.is_dir() else 0o666)  # the mode's user grades it
+    out = folder / "out"
+    proc = subprocess.run(
+        [*grader_modes.prefix(grader.mode), *RNNKIT, "grade-export", HW, str(export), "--out", str(out), "--workers", "2"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, **grader.env},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = {name: json.loads((out / "submissions" / name / "results.json").read_text()) for name in sources}
+    for name in results.values():
+        jsonschema.validate(name, SCHEMA)
+    full = total(reference_results)
+    assert total(results["submission_1"]) == full and total(results["submission_4"]) == full
+    assert total(results["submission_3"]) == full  # its IPC calls were refused; the rest is correct
+    leaks = [t["output"] for t in results["submission_2"]["tests"] if "LEAKED" in t["output"]]
+    assert not leaks, leaks[0]
+    assert not sysv_ipc_of_sandboxes() and not orphaned_sandbox_processes() and not leftovers()
