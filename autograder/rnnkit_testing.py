@@ -352,6 +352,7 @@ def assert_arrays(value, function, names):
 def assert_array(value, name, *, shape=None, hint=""):
     """``value`` is a numpy array of real numbers (and of ``shape``, when given). ``hint`` is a
     shape hint: a wrong type gets a message about types only."""
+    _reject_unsent_array(value, name, "a numpy array of real numbers")
     if not isinstance(value, np.ndarray):
         advice = (
             " Return the array itself, not a tuple or list (no cache or extra values)."
@@ -615,13 +616,41 @@ def check_notebook(env, module, functions, call_timeout=None):
 # type is then the student's failed test, naming the type expected, never a grader crash.
 
 
-def _is_int(value):
+def _is_int(value, zero_d=False):
+    """A Python or numpy integer, not a bool; with ``zero_d``, a 0-d integer array too (a tensor
+    element such as ``tokens[row]``, as it crosses from the sandbox)."""
+    if isinstance(value, np.ndarray):
+        return zero_d and value.shape == () and value.dtype.kind in "iu"
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _holds(values):
+    """The type names found in ``values``, for a message ("int, str")."""
+    kinds = sorted({_type_name(item) for item in values})
+    return ", ".join(kinds[:4]) + (", ..." if len(kinds) > 4 else "")
 
 
 def _is_wrong_keyed_dict(value):
     # A dict whose keys are not all strings cannot cross from the sandbox as a dict.
     return getattr(value, "rnnkit_type_name", None) == "dict"
+
+
+def _reject_unsent_array(value, name, expected):
+    # An array of objects, complex numbers or text cannot cross from the sandbox: it arrives as a
+    # placeholder named numpy.ndarray, which a message must not call a wrong type of array.
+    if getattr(value, "rnnkit_type_name", None) == "numpy.ndarray":
+        raise AssertionError(f"{name} should be {expected}, got an array of objects, complex numbers or text.")
+
+
+def _whole(value, name, hint):
+    """``value`` with a whole float (or a 0-d array of one) as an int; any other value as it is."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, (float, np.floating)):
+        if not float(value).is_integer():
+            raise AssertionError(f"{name} should be an int, got a number that is not whole. {hint}".strip())
+        return int(value)
+    return value
 
 
 def assert_type(value, types, name, expected, hint=""):
@@ -636,9 +665,12 @@ def assert_type(value, types, name, expected, hint=""):
     raise AssertionError(f"{name} should be {expected}, got {got}. {hint}".strip())
 
 
-def assert_int(value, name, *, low=None, high=None, hint=""):
+def assert_int(value, name, *, low=None, high=None, whole=False, hint=""):
     """``value`` is an integer (a Python or numpy integer, not a bool or a float) in
-    [``low``, ``high``); returns it as a Python int."""
+    [``low``, ``high``); returns it as a Python int. With ``whole``, a float without a fractional
+    part (64.0), or a 0-d array of one, passes too."""
+    if whole:
+        value = _whole(value, name, hint)
     if not _is_int(value):
         raise AssertionError(f"{name} should be an int, got {_type_name(value)}. {hint}".strip())
     value = int(value)
@@ -646,6 +678,29 @@ def assert_int(value, name, *, low=None, high=None, hint=""):
         where = f"[{low}, {high})" if low is not None and high is not None else "range"
         raise AssertionError(f"{name} should be an int in {where}, got one outside it. {hint}".strip())
     return value
+
+
+def assert_int_list(value, name, length=None):
+    """``value`` is a list of ints (``length`` of them, when given; 0-d integer arrays count as
+    ints); returns it as a list of plain ints."""
+    if not isinstance(value, list):
+        advice = " (not a tensor or an array: a plain list)" if isinstance(value, np.ndarray) else ""
+        raise AssertionError(f"{name} should be a list of ints{advice}, got {_type_name(value)}.")
+    wrong = [item for item in value if not _is_int(item, zero_d=True)]
+    if wrong:
+        raise AssertionError(f"{name} should be a list of ints, got a list holding {_holds(wrong)}.")
+    if length is not None and len(value) != length:
+        raise AssertionError(f"{name} should be a list of {length} ints, got {len(value)}.")
+    return [int(item) for item in value]
+
+
+def assert_int_lists(value, name, count):
+    """``value`` is a list of ``count`` lists of ints (one per sentence)."""
+    if not isinstance(value, list):
+        raise AssertionError(f"{name} should be a list of {count} lists of ints, got {_type_name(value)}.")
+    if len(value) != count:
+        raise AssertionError(f"{name} should be a list of {count} lists of ints (one per sentence), got {len(value)} items.")
+    return [assert_int_list(row, f"each item of {name}") for row in value]
 
 
 def assert_str(value, name, *, length=None, hint=""):
@@ -691,10 +746,22 @@ def assert_dict(value, name, *, key_type=str, value_type=None, hint=""):
     return value
 
 
+def assert_vocab(value, function="build_vocab"):
+    """``value``, returned by ``function``, is a vocabulary: a dict token -> id whose ids are ints
+    (0-d integer arrays count as ints); returns it with plain int ids."""
+    if not isinstance(value, dict):
+        raise AssertionError(f"{function} should return a dict (token -> id), got {_type_name(value)}.")
+    wrong = [item for item in value.values() if not _is_int(item, zero_d=True)]
+    if wrong:
+        raise AssertionError(f"{function} should return a dict whose ids are ints, got ids of type {_holds(wrong)}.")
+    return {token: int(index) for token, index in value.items()}
+
+
 def assert_tensor(value, name, *, shape=None, dtype=None, hint=""):
     """``value`` is a torch tensor (it reaches the grader as a numpy array) of real numbers, of
     ``shape`` and numpy ``dtype`` (``np.float32``, ``np.int64``) when given. ``hint`` explains a
     wrong shape."""
+    _reject_unsent_array(value, name, "a tensor of real numbers")
     if not isinstance(value, np.ndarray):
         advice = " Return the tensor itself, not a list, a tuple or a dict." if isinstance(value, (list, tuple, dict)) else ""
         raise AssertionError(f"{name} should be a torch tensor, got {_type_name(value)}.{advice}")
@@ -706,3 +773,49 @@ def assert_tensor(value, name, *, shape=None, dtype=None, hint=""):
         torch_name = {"float32": "torch.float32", "int64": "torch.int64"}.get(np.dtype(dtype).name, np.dtype(dtype).name)
         raise AssertionError(f"{name} should have dtype {torch_name}, got {value.dtype}.")
     return value
+
+
+def assert_float_tensor(value, name, shape, hint=""):
+    """``value`` is a tensor (it arrives as a numpy array) of real numbers, not bools, of exactly
+    ``shape``; a wrong type's message names the shape expected. ``hint`` explains a wrong shape."""
+    if not isinstance(value, np.ndarray):
+        raise AssertionError(f"{name} should be a tensor of shape {tuple(shape)}, got {_type_name(value)}.")
+    if value.dtype.kind not in "fiu":
+        raise AssertionError(f"{name} should be a tensor of real numbers, got dtype {value.dtype}.")
+    assert_shape(value, shape, name, hint=hint)
+    return value
+
+
+def assert_int_tensor(value, name, shape):
+    """``value`` is an int64 (torch.long) tensor (it arrives as a numpy array) of ``shape``: ids
+    and lengths, which embeddings and packing need as int64."""
+    if not isinstance(value, np.ndarray):
+        raise AssertionError(f"{name} should be an int64 tensor, got {_type_name(value)}.")
+    if value.dtype != np.int64:
+        raise AssertionError(f"{name} should be an int64 (torch.long) tensor, got dtype {value.dtype}: "
+                             "embeddings and packing need int64 ids and lengths.")
+    assert_shape(value, shape, name)
+    return value
+
+
+def assert_state_dict(value, name):
+    """``value`` is a module's ``state_dict()`` as it crosses over: a dict of names to arrays."""
+    if not isinstance(value, dict) or not all(isinstance(item, np.ndarray) for item in value.values()):
+        got = _type_name(value) if not isinstance(value, dict) else f"a dict holding {_holds(value.values())}"
+        raise AssertionError(f"{name}'s state_dict should be a dict of tensors, got {got}.")
+    return value
+
+
+def assert_loads_weights(module, state, class_name, layers):
+    """Load the grader's weights into the student's module (a StudentObject), strictly: every name
+    and shape must be the contract's, and nothing more. A refusal is the student's failed test,
+    naming the layers its docstring promises (``layers``). Returns the module."""
+    try:
+        module.load_state(state)
+    except StudentCodeError as error:
+        first = str(error).splitlines()[0][:300]
+        raise AssertionError(
+            f"{class_name} does not take the weights of the layers its docstring names ({layers}): "
+            f"loading them (strict) failed: {first}"
+        ) from None
+    return module

@@ -8,11 +8,21 @@ Every check grades a submission with the real `rnnkit grade` CLI and reads resul
 - no message a student reads spells out code of the reference that the stub does not already show;
 - correct implementations written differently (tests/submissions/hwN_alternatives/*) get full
   marks, so the graders do not insist on one particular way of writing the code.
+
+The reference, the stub and the mutants are graded once per test run (`graded`): the public-test
+parity check (tests/test_public_parity.py) reads the same results.json instead of grading again.
 """
 
 import ast
+import hashlib
+import json
+import os
 import re
+import shutil
+import tempfile
+import time
 from functools import cached_property
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -117,21 +127,26 @@ class Homework:
     # -- the checks; each takes the conftest fixtures `grade` / `grade_source` --
 
     def reference_gets_full_marks(self, grade, min_points):
-        results = grade(self.id, self.solution)
+        results = graded(self.id, self.solution.read_text(), lambda: grade(self.id, self.solution))
         score, max_score = total(results)
         assert max_score >= min_points, f"only {max_score} points in total"
         assert score == max_score, f"reference solution lost points:\n{describe(results)}"
 
+    def stub(self):
+        """The module stub `rnnkit release` gives students."""
+        return make_stub(self.solution.read_text(), given=self.given)
+
     def stub_gets_nothing(self, grade_source):
-        source = make_stub(self.solution.read_text(), given=self.given)  # what `rnnkit release` gives students
-        results = grade_source(self.id, self.module, source)
+        source = self.stub()
+        results = graded(self.id, source, lambda: grade_source(self.id, self.module, source))
         score, _ = total(results)
         passed = [t["name"] for t in results["tests"] if t["score"] > 0]
         assert score == 0, f"the unimplemented stub earns points in: {passed}"
         assert all("NotImplementedError" in output for output in failed_outputs(results).values())
 
     def mutant_is_caught(self, grade_source, mutant):
-        results = grade_source(self.id, self.module, self.mutate(mutant))
+        source = self.mutate(mutant)
+        results = graded(self.id, source, lambda: grade_source(self.id, self.module, source))
         score, max_score = total(results)
         assert score < max_score, f"bug `{mutant.id}` still gets full marks"
         first = next(t for t in results["tests"] if t["status"] == "failed")
@@ -174,9 +189,13 @@ class Homework:
                     f"does not point there:\n{test['output'][:500]}"
                 )
                 continue
-            blamed = {name for name in re.findall(r"`([A-Za-z_][\w.]*)`", message) if name in names}
-            blamed -= {function, function.split(".")[0]}
+            blamed = self.other_functions_named(message, function)
             assert not blamed, f"bug `{mutant_id}`: test {test['number']} blames {sorted(blamed)}:\n{message[:500]}"
+
+    def other_functions_named(self, message, function):
+        """The student functions ``message`` names (in backticks) other than ``function`` and its class."""
+        named = {name for name in re.findall(r"`([A-Za-z_][\w.]*)`", message) if name in self.function_names()}
+        return sorted(named - {function, function.split(".")[0]})
 
     def function_names(self):
         """The student-facing functions, classes and methods (``Class.method``) of the reference."""
@@ -193,6 +212,58 @@ class Homework:
         results = grade(self.id, path)
         score, max_score = total(results)
         assert score == max_score, f"correct alternative {path.parent.name} lost points:\n{describe(results)}"
+
+
+# -- graded once per test run
+
+_GRADED = {}  # key -> results, when the whole run is this one process
+
+
+def graded(homework_id, source, grade):
+    """``grade()``'s results.json for a submission whose module is ``source``, graded once per test
+    run: the trust checks and the parity check (tests/test_public_parity.py) grade the same
+    reference, stub and mutants, and grading a torch homework costs 10-20 s. The kit does not
+    change during a run and grading is seeded, so the same source always gets the same results."""
+    key = hashlib.sha256(f"{homework_id}\0{source}".encode()).hexdigest()[:32]
+    folder = _graded_folder()
+    if folder is None:
+        if key not in _GRADED:
+            _GRADED[key] = grade()
+        return _GRADED[key]
+    path = folder / f"{key}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    results = grade()
+    # Written whole, then renamed: a worker never reads half a file (two workers that miss at
+    # once both grade, and write the same results).
+    temporary = folder / f".{key}.{os.getpid()}"
+    temporary.write_text(json.dumps(results))
+    os.replace(temporary, path)
+    return results
+
+
+def _graded_folder():
+    """The folder every pytest-xdist worker of this run shares (named by the run's id), or None
+    outside xdist. It lives outside pytest's temporary folders, which are per worker and which a
+    check cannot reach without a fixture; runs older than a day are removed."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return None
+    root = Path(tempfile.gettempdir()) / f"rnnkit-graded-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    if root.stat().st_uid != os.getuid() or root.stat().st_mode & 0o077:
+        return None  # not a folder only we can write: grade instead of trusting it
+    folder = root / run
+    if not folder.exists():
+        for old in root.iterdir():
+            try:
+                stale = time.time() - old.stat().st_mtime > 86400
+            except FileNotFoundError:  # the other worker removed it first
+                continue
+            if stale:
+                shutil.rmtree(old, ignore_errors=True)
+        folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _code_text(text):

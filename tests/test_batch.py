@@ -3,6 +3,7 @@ kill -9, and `rnnkit demo`'s sample class."""
 
 import csv
 import io
+import json
 import os
 import shutil
 import signal
@@ -224,3 +225,120 @@ def test_rnnkit_demo_the_quick_starts_main_job_runs(tmp_path):
     assert rows["3102"]["Score"] == "0"  # the notebook as given
     for wrong in ("3103", "3104", "3106", "3107"):
         assert 0 < float(rows[wrong]["Score"]) < float(full), rows[wrong]
+
+
+# --- kit problems are graded again; silent import crashes are listed apart ---------------------
+
+def small_export(tmp_path, sources):
+    """An export folder with one submission_<id>/rnn_cell.py per entry of ``sources``."""
+    export = tmp_path / "export"
+    export.mkdir()
+    records = []
+    for key, source in sources.items():
+        (export / f"submission_{key}").mkdir()
+        (export / f"submission_{key}" / "rnn_cell.py").write_text(source)
+        records.append(f"submission_{key}:\n  :submitters:\n  - :name: Student {key}\n    :sid: '{key}'\n")
+    (export / "submission_metadata.yml").write_text("".join(records))
+    return export
+
+
+def fake_results(kit_error=None, output=None):
+    results = {"tests": [{"name": "f: one", "number": "1.1", "score": 1.0, "max_score": 1.0, "status": "passed"}],
+               "extra_data": {"homework": "hw1_rnn_cell"}}
+    if kit_error:
+        results["extra_data"]["kit_error"] = kit_error
+    if output:
+        results["output"] = output
+    return results
+
+
+def test_resume_grades_kit_problems_again_and_skips_the_rest(tmp_path, monkeypatch, capsys):
+    """A results.json with a kit error (or, from a run killed before it was noted, with the kit's
+    sentence closing its output) is not a grade: the next run grades it again."""
+    import rnnkit.batch
+    from rnnkit import homeworks
+    from rnnkit.batch.pool import Done
+    from rnnkit.results import write_json_atomically
+
+    export = small_export(tmp_path, {k: "x = 1\n" for k in (1, 2, 3, 4)})
+    out = tmp_path / "out"
+    previous = {
+        1: fake_results(),  # graded: kept
+        2: fake_results(kit_error="RuntimeError: the sandbox could not start"),
+        3: {"score": 0.0, "output": rnnkit.batch.KIT_FAILED_OUTPUT,
+            "extra_data": {"homework": "hw1_rnn_cell", "kit_error": "the grading process died"}},
+        4: fake_results(output="Some notes.\n\nThe autograder itself hit a problem (not your code's fault); ..."),
+    }
+    for key, results in previous.items():
+        write_json_atomically(out / "submissions" / f"submission_{key}" / "results.json", results)
+    graded = []
+
+    class FakePool:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def run(self, tasks):
+            for task in tasks:
+                graded.append(task.key)
+                write_json_atomically(Path(task.out_dir) / "results.json", fake_results())
+                yield Done(task.key, True, "")
+
+    monkeypatch.setattr(rnnkit.batch, "GradingPool", FakePool)
+    summary = rnnkit.batch.grade_export(homeworks.load("hw1_rnn_cell"), export, out, workers=1)
+    assert graded == ["submission_2", "submission_3", "submission_4"]
+    assert "resuming: 1 of 4 submissions already graded; grading 3 kit problems again" in capsys.readouterr().out
+    assert (summary.graded, summary.not_graded, summary.kit_problems) == (4, 0, [])
+    statuses = [row["Status"] for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))]
+    assert statuses == ["graded"] * 4
+
+
+def crash_output(module="rnn_cell.py", tail=""):
+    message = (f"importing {module} crashed Python (exit code 0), twice in a row and with no output at all: "
+               "something the file runs when it is imported (its code outside functions) exits or crashes Python")
+    return message + (f"\n\nLast output:\n{tail}" if tail else "")
+
+
+def test_the_report_lists_silent_import_crashes_apart(tmp_path):
+    from rnnkit.batch.report import crashed_at_import, render
+
+    submissions = {s.id: s for s in read_export(small_export(tmp_path, {k: "x = 1\n" for k in (1, 2, 3, 4)}),
+                                                tmp_path / "unpacked")}
+    rows = [
+        (submissions["submission_1"], fake_results(), "graded"),
+        (submissions["submission_2"], fake_results(output=crash_output()), "graded"),
+        (submissions["submission_3"], fake_results(output=crash_output(tail="Segmentation fault")), "graded"),
+        (submissions["submission_4"], fake_results(kit_error="boom"), "kit problem: boom"),
+    ]
+    assert [crashed_at_import(r) for _, r, _ in rows] == [False, True, False, False]
+    page = render("HW1", rows)
+    section = page.split("id='import-crashes'", 1)[1]
+    assert "submission_2" in section and "Student 2" in section and "importing rnn_cell.py crashed Python" in section
+    assert "submission_1" not in section and "submission_3" not in section  # one printed something: its own
+    assert "kit problem" in page and "run the same <code>rnnkit grade-export</code> again" in page
+    assert "<p>None.</p>" in render("HW1", rows[:1]).split("id='import-crashes'", 1)[1]
+
+
+def test_a_real_export_reports_the_silent_crash_and_regrades_a_kit_problem(tmp_path):
+    """End to end: a file that exits without a word at import is graded 0 and listed apart for a
+    TA; a results.json marked as a kit problem is graded again by the next run."""
+    reference = (ROOT / "solutions" / "hw1_rnn_cell" / "rnn_cell.py").read_text()
+    export = small_export(tmp_path, {1: reference, 2: "import os\nos._exit(0)\n"})
+    out = tmp_path / "out"
+    first = grade_export(export, out, "--workers", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "1 submission crashed Python at import with no output" in first.stdout and "submission_2" in first.stdout
+    report = (out / "report.html").read_text().split("id='import-crashes'", 1)[1]
+    assert "submission_2" in report and "submission_1" not in report
+
+    path = out / "submissions" / "submission_1" / "results.json"
+    marked = json.loads(path.read_text())
+    marked["extra_data"]["kit_error"] = "RuntimeError: a kit bug, since fixed"
+    path.write_text(json.dumps(marked))
+    again = grade_export(export, out, "--workers", "1")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "resuming: 1 of 2 submissions already graded; grading 1 kit problem again" in again.stdout
+    regraded = json.loads(path.read_text())
+    assert "kit_error" not in regraded["extra_data"]
+    rows = {row["Submission ID"]: row for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+    assert rows["1"]["Status"] == "graded" and rows["1"]["Score"] == rows["1"]["Max Points"] == "69"
+    assert rows["2"]["Status"] == "graded" and rows["2"]["Score"] == "0"

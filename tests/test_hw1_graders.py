@@ -2,7 +2,11 @@
 
 import pytest
 
+from conftest import total
 from grader_trust import Homework, Mutant
+from rnnkit import homeworks
+from rnnkit.results import INTERNAL_ERROR, validate
+from rnnkit_testing import test_subject as subject_of
 
 HW1 = Homework("hw1_rnn_cell")
 
@@ -150,3 +154,77 @@ def test_alternative_gets_full_marks(grade, path):
 
 def test_alternatives_exist():
     assert len(HW1.alternatives) >= 2, "expected tests/submissions/hw1_alternatives/*/rnn_cell.py"
+
+
+# ---- hostile return types: each function returns an odd type; every failure must be the student's
+# own, naming the type expected (or pointing at the function it builds on), never a kit error.
+# A function whose upstream fails only points there, so the check runs by level: at level k the
+# functions k or more steps down builds_on are odd and the ones above are the reference's.
+
+HOSTILE_RETURNS = {  # function -> what it returns instead (args: the arguments it was given)
+    "rnn_cell_forward": 'np.array([1, "a", None], dtype=object)',  # crosses as an opaque numpy.ndarray
+    "rnn_forward": "(h for h in args[1])",  # a generator object
+    "rnn_cell_backward": '(args[1], "dh_prev", None)',  # a tuple of the wrong length
+    "rnn_backward": '{"dx": args[1], "dh0": args[2]}',  # a dict
+    "clip_grad_norm": '([{"g": 1}, "a", None] + [[1, "b", 2.5]] * len(args[0]))[:len(args[0])]',  # mixed types
+    "output_layer": "None",
+    "gradient_norms_through_time": "10 ** 400",  # a huge int
+}
+EXPECTED_TYPES = {  # a word of the expected type each function's first failure must name
+    "rnn_cell_forward": "numpy array", "rnn_forward": "tuple", "rnn_cell_backward": "5 values",
+    "rnn_backward": "tuple", "clip_grad_norm": "numpy array", "output_layer": "numpy array",
+    "gradient_norms_through_time": "numpy array",
+}
+
+
+def builds_on_depths(homework):
+    """{student function: how many steps down builds_on it is} (0: it builds on nothing)."""
+    builds_on = homeworks.load(homework.id).builds_on
+
+    def depth(name):
+        return 1 + max((depth(upstream) for upstream in builds_on.get(name, ())), default=-1)
+
+    return {name: depth(name) for name in homework.student_functions()}
+
+
+def hostile_source(homework, returns, level):
+    """The reference, with every function at ``level`` or deeper redefined to return its odd value."""
+    depths = builds_on_depths(homework)
+    assert set(returns) == set(depths), "a student function was added or removed: update the hostile returns"
+    odd = [name for name in returns if depths[name] >= level]
+    return homework.solution.read_text() + "".join(
+        f"\n\ndef {name}(*args, **kwargs):\n    return {returns[name]}\n" for name in odd
+    )
+
+
+def check_hostile_grading(results, homework, expected_types, level):
+    """The odd functions earn nothing and the reference's earn everything; no kit error; each odd
+    function's first failed test names the type expected, or points upstream (deeper ones only)."""
+    validate(results)
+    assert "The autograder itself hit a problem" not in results.get("output", "")
+    depths = builds_on_depths(homework)
+    first_failures = {}
+    for test in results["tests"]:
+        assert INTERNAL_ERROR not in test["output"], (test["number"], test["name"], test["output"])
+        subject = subject_of(test["name"])
+        if subject in depths:  # a function's own test: nothing when it is odd, full marks when the reference's
+            as_expected = test["score"] == 0 if depths[subject] >= level else test["status"] == "passed"
+            assert as_expected, (level, test["number"], test["name"], test["score"], test["output"])
+        if test["status"] == "failed":
+            first_failures.setdefault(subject, test)
+    if level == 0:
+        assert total(results)[0] == 0, [t["name"] for t in results["tests"] if t["score"]]
+    for name, depth in depths.items():
+        if depth < level:
+            continue  # the reference's
+        test = first_failures[name]
+        if depth > level and " fails test " in test["output"]:
+            continue  # pointing at the odd function it builds on
+        assert expected_types[name] in test["output"], (level, test["number"], test["name"], test["output"])
+
+
+@pytest.mark.parametrize("level", range(1 + max(builds_on_depths(HW1).values())))
+def test_hostile_return_types(grade_source, level):
+    """grade_source also checks that `rnnkit grade` exits 0: the kit itself did not fail."""
+    results = grade_source(HW1.id, HW1.module, hostile_source(HW1, HOSTILE_RETURNS, level))
+    check_hostile_grading(results, HW1, EXPECTED_TYPES, level)

@@ -3,6 +3,7 @@
 import pytest
 
 from grader_trust import Homework, Mutant
+from test_hw1_graders import builds_on_depths, check_hostile_grading, hostile_source
 
 HW2 = Homework("hw2_lstm_gates")
 
@@ -269,3 +270,36 @@ def test_grading_a_partly_wrong_submission_twice_gives_the_same_results(grade_so
         results.pop("execution_time")
     assert runs[0]["tests"] and any(t["status"] == "failed" for t in runs[0]["tests"])
     assert runs[0] == runs[1]
+
+
+# ---- hostile return types (see test_hw1_graders.py): each function returns an odd type, level by
+# level down builds_on; every failure is the student's own and names the type expected.
+
+HOSTILE_RETURNS = {  # function -> what it returns instead (args: the arguments it was given)
+    "sigmoid": '"sigmoid"',  # a string
+    "forget_gate": '{"f": args[0]}',  # a dict
+    "input_gate": "None",
+    "candidate_memory": "(row for row in args[0])",  # a generator object
+    "output_gate": 'np.array([[1, "a"]], dtype=object)',  # crosses as an opaque numpy.ndarray
+    "next_cell_state": '[1, "a", None, 2.5]',  # a list of mixed types
+    "next_hidden_state": "10 ** 400",  # a huge int
+    "lstm_cell_forward": '(args[1], {"c": 1})',  # a right h, and a dict for c
+    "lstm_forward": '("outputs", ("h_T", "c_T"))',
+    "gru_cell_forward": "True",
+    "layer_param_count": '10 ** 400 if args[0] == "lstm" else "sixty"',  # a string, and a huge int
+    "model_param_count": "np.array([64, 76])",  # an array where an int is expected
+    "concat_to_split": "(args[0], args[1])",  # a tuple of the wrong length
+    "lstm_cell_backward": '{1: "dx", 2: None}',  # a dict with int keys: crosses as an opaque dict
+}
+EXPECTED_TYPES = {  # a word of the expected type each function's first failure must name
+    **dict.fromkeys(("sigmoid", "forget_gate", "input_gate", "candidate_memory", "output_gate", "next_cell_state",
+                     "next_hidden_state", "lstm_cell_forward", "lstm_forward", "gru_cell_forward"), "numpy array"),
+    "layer_param_count": "an int", "model_param_count": "an int", "concat_to_split": "4 values",
+    "lstm_cell_backward": "tuple",
+}
+
+
+@pytest.mark.parametrize("level", range(1 + max(builds_on_depths(HW2).values())))
+def test_hostile_return_types(grade_source, level):
+    results = grade_source(HW2.id, HW2.module, hostile_source(HW2, HOSTILE_RETURNS, level))
+    check_hostile_grading(results, HW2, EXPECTED_TYPES, level)

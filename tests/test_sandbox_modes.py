@@ -25,7 +25,10 @@ def test_the_kit_refuses_to_grade_where_the_graders_are_readable(mode):
     assert total(results)[0] == 0 and len(results["tests"]) == 57
     assert "refusing to grade" in proc.stdout and "--allow-unsafe" in proc.stdout
     assert "autograder/graders" in proc.stdout  # names what it could read
-    assert "your instructor has been told" in results["output"]
+    # What is true: the kit failed, not the student, and the details are where the instructor looks.
+    assert "The autograder itself hit a problem (not your code's fault)" in results["output"]
+    assert "autograder output your instructor can see. Ask them to regrade." in results["output"]
+    assert "has been told" not in results["output"]
 
 
 def test_allow_unsafe_grades_and_says_what_is_missing():

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnkit_testing import assert_array, assert_close, assert_tuple
+from rnnkit_testing import assert_array, assert_close, assert_int, assert_tuple
 
 N, T, D, H = 2, 4, 3, 5
 
@@ -60,11 +60,12 @@ def test_hand_computed_example(student):
     def weights(W_x, b_x, W_h, b_h):
         return np.array([[W_x]]), np.array([b_x]), np.array([[W_h]]), np.array([b_h])
 
-    f = student.forget_gate(x, h_prev, *weights(1.63, 0.0, 2.7, 1.62))
-    i = student.input_gate(x, h_prev, *weights(1.65, 0.62, 2.0, 0.0))
-    g = student.candidate_memory(x, h_prev, *weights(0.94, -0.32, 1.41, 0.0))
-    o = student.output_gate(x, h_prev, *weights(-0.19, 0.0, 4.38, 0.59))
-    c = student.next_cell_state(f, c_prev, i, g)
+    # Each gate is checked before it goes into the next function, which must not be blamed for it.
+    f = assert_array(student.forget_gate(x, h_prev, *weights(1.63, 0.0, 2.7, 1.62)), "f", shape=(1, 1))
+    i = assert_array(student.input_gate(x, h_prev, *weights(1.65, 0.62, 2.0, 0.0)), "i", shape=(1, 1))
+    g = assert_array(student.candidate_memory(x, h_prev, *weights(0.94, -0.32, 1.41, 0.0)), "g", shape=(1, 1))
+    o = assert_array(student.output_gate(x, h_prev, *weights(-0.19, 0.0, 4.38, 0.59)), "o", shape=(1, 1))
+    c = assert_array(student.next_cell_state(f, c_prev, i, g), "c", shape=(1, 1))
     h = student.next_hidden_state(o, c)
 
     # Computed exactly; the slide rounds every intermediate to three digits.
@@ -130,12 +131,12 @@ def test_layer_counts_match_torch_modules(student):
     modules = {"simple_rnn": nn.RNN(3, 5), "lstm": nn.LSTM(3, 5), "gru": nn.GRU(3, 5), "dense": nn.Linear(3, 5)}
     for kind, module in modules.items():
         expected = sum(p.numel() for p in module.parameters())
-        count = student.layer_param_count(kind, 3, 5, framework="torch")
+        call = f"layer_param_count({kind!r}, 3, 5, framework='torch')"
+        count = assert_int(student.layer_param_count(kind, 3, 5, framework="torch"), call, whole=True)
         if count != expected:
             raise AssertionError(
-                f"layer_param_count({kind!r}, 3, 5, framework='torch') is {count!r}, which is not the "
-                f"number of parameters of the PyTorch layer: count its input weights, recurrent "
-                "weights and biases per gate (PyTorch keeps two bias vectors)."
+                f"{call} is {count!r}, which is not the number of parameters of the PyTorch layer: "
+                "count its input weights, recurrent weights and biases per gate (PyTorch keeps two bias vectors)."
             )
 
 
@@ -147,12 +148,12 @@ def test_lecture_model_counts(student):
     torch_count = sum(p.numel() for layer in model for p in layer.parameters())
     assert torch_count == 76
     for framework, expected in (("keras", 64), ("torch", torch_count)):
-        count = student.model_param_count(1, layers, framework=framework)
+        call = f"model_param_count(1, {layers}, framework={framework!r})"
+        count = assert_int(student.model_param_count(1, layers, framework=framework), call, whole=True)
         if count != expected:
             raise AssertionError(
-                f"model_param_count(1, {layers}, framework={framework!r}) is {count!r}: count, per gate, "
-                "the input weights, the recurrent weights and the biases (Keras: one bias per gate; "
-                "PyTorch: two), then the Dense layer's weights and bias."
+                f"{call} is {count!r}: count, per gate, the input weights, the recurrent weights and "
+                "the biases (Keras: one bias per gate; PyTorch: two), then the Dense layer's weights and bias."
             )
 
 

@@ -108,6 +108,15 @@ def _print_export_summary(console, summary):
     console.print(f"graded {summary.graded} submissions, {summary.not_graded} not graded (reasons in report.html)")
     for problem in summary.kit_problems:
         console.print(f"[bold yellow]kit error:[/] {escape(problem)}", highlight=False)
+    if summary.kit_problems:
+        console.print("once the cause is fixed, run the same command again: it grades those submissions again")
+    if summary.import_crashes:
+        console.print(
+            f"{len(summary.import_crashes)} submission{'s' * (len(summary.import_crashes) != 1)} "
+            "crashed Python at import with no output (listed in report.html; regrade before the zeros "
+            f"stand): {escape(', '.join(summary.import_crashes[:10]))}"
+            + (" …" if len(summary.import_crashes) > 10 else "")
+        )
     for name in ("grades.csv", "regrade.csv", "report.html"):
         console.print(f"  {escape(str(summary.out_dir / name))}")
 
@@ -321,7 +330,7 @@ def main(argv=None):
 
             write_json_atomically(
                 os.path.join(args.out, "results.json"),
-                {"score": 0.0, "output": "The autograder is misconfigured; your instructor has been told."},
+                {"score": 0.0, "output": "The autograder is misconfigured (not your code's fault); the details are in the autograder output your instructor can see. Ask them to regrade."},
             )
         return EXIT_KIT_FAILED
 

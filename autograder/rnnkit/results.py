@@ -30,7 +30,7 @@ from rnnkit_testing import (
 
 PUBLIC_TESTS = "test_public.py"  # the graders' file that students receive too
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
-INTERNAL_ERROR = "The grader itself failed on this test; your instructor has been told."
+INTERNAL_ERROR = "The autograder itself hit a problem on this test (not your code's fault); the details are in the autograder output your instructor can see. Ask them to regrade."
 
 
 class GraderError(Exception):

@@ -122,7 +122,8 @@ def test_gates_leave_inputs_unchanged(student, rng):
     args = gate_problem(rng)
     names = ("x", "h_prev", "W_x", "b_x", "W_h", "b_h")
     for gate in GATES:
-        _, after, _ = student.call_with_inputs(gate, *args)
+        result, after, _ = student.call_with_inputs(gate, *args)
+        assert_array(result, gate, shape=(N, H), hint=f"This test needs a working {gate}.")
         for before, value, name in zip(args, after, names):
             assert_unchanged(before, value, f"{name} of {gate}")
 

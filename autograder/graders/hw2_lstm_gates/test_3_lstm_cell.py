@@ -65,11 +65,16 @@ def one_bias_diagnosis(h, c, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     return None
 
 
-def check_cell(result, expected, problem, hint):
+def unpack(result, problem, hint):
+    """(h, c), each an array shaped like h_prev."""
     h, c = assert_tuple(result, 2, "lstm_cell_forward", hint="Return (h, c): the new hidden and cell states.")
-    N, H = problem[1].shape
-    assert_array(h, "h", shape=(N, H), hint=hint)
-    assert_array(c, "c", shape=(N, H), hint=hint)
+    assert_array(h, "h", shape=problem[1].shape, hint=hint)
+    assert_array(c, "c", shape=problem[1].shape, hint=hint)
+    return h, c
+
+
+def check_cell(result, expected, problem, hint):
+    h, c = unpack(result, problem, hint)
     expected_h, expected_c = expected
     if not (close(h, expected_h) and close(c, expected_c)):
         diagnosis = gate_order_diagnosis(h, c, *problem) or one_bias_diagnosis(h, c, *problem)
@@ -139,6 +144,7 @@ def test_cell_state_carried(student, rng):
 def test_inputs_unchanged(student, rng):
     """lstm_cell_forward: leaves its inputs unchanged"""
     problem = cell_problem(rng)
-    _, after, _ = student.call_with_inputs("lstm_cell_forward", *problem)
+    result, after, _ = student.call_with_inputs("lstm_cell_forward", *problem)
+    unpack(result, problem, hint="This test needs a working lstm_cell_forward.")
     for before, value, name in zip(problem, after, ("x", "h_prev", "c_prev", "W_ih", "W_hh", "b_ih", "b_hh")):
         assert_unchanged(before, value, name)

@@ -1,12 +1,9 @@
 """Hidden graders for layer_param_count and model_param_count (Keras summaries vs PyTorch modules)."""
 
-import numbers
-
-import numpy as np
 import pytest
 
 import hw2_reference as ref
-from rnnkit_testing import StudentCodeError, assert_raises
+from rnnkit_testing import StudentCodeError, assert_int, assert_raises
 
 GATES = {"simple_rnn": "its single tanh unit", "lstm": "each of its four gates (i, f, g, o)", "gru": "each of its three gates (r, z, n)"}
 KERAS_NAMES = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU", "dense": "Dense"}
@@ -22,19 +19,6 @@ def expected_count(framework, input_dim, layers, reset_after=True):
     if framework == "torch":
         return ref.torch_param_count(input_dim, layers)  # real torch modules
     return ref.keras_param_count(input_dim, layers, reset_after=reset_after)
-
-
-def as_count(value, call):
-    """The student's count as an int: ints and numpy integers pass, as do floats without a
-    fractional part (64.0); anything else (64.5, "64", None, True) fails."""
-    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        type_name = getattr(value, "rnnkit_type_name", type(value).__name__)
-        raise AssertionError(f"{call} should return an int, got {type_name}.")
-    if not float(value).is_integer():
-        raise AssertionError(f"{call} returned a number that is not whole; a parameter count is an int.")
-    return int(value)
 
 
 def layer_call(kind, input_dim, units, framework, reset_after):
@@ -91,7 +75,7 @@ def check_layer(student, kind, D, H, framework=None, reset_after=True):
         kwargs["reset_after"] = False
     framework = framework or "keras"
     call = layer_call(kind, D, H, framework, reset_after)
-    got = as_count(student.layer_param_count(kind, D, H, **kwargs), call)
+    got = assert_int(student.layer_param_count(kind, D, H, **kwargs), call, whole=True)
     if got != expected_count(framework, D, [(kind, H)], reset_after):
         raise AssertionError(f"{call} is wrong. {layer_hint(kind, D, H, framework, reset_after, got)}")
 
@@ -153,7 +137,8 @@ def test_layer_dense(student):
 def test_layer_unknown_kind_or_framework(student):
     """layer_param_count: an unknown kind or framework raises ValueError"""
     # a function that raises for every input must not earn this point
-    as_count(student.layer_param_count("lstm", 2, 3, framework="keras"), "layer_param_count('lstm', 2, 3, framework='keras')")
+    call = "layer_param_count('lstm', 2, 3, framework='keras')"
+    assert_int(student.layer_param_count("lstm", 2, 3, framework="keras"), call, whole=True)
     for args, kwargs, what in [
         (("conv1d", 2, 3), {}, "kind='conv1d'"),
         (("LSTM", 2, 3), {}, "kind='LSTM' (the kinds are lower case)"),
@@ -173,7 +158,7 @@ def check_model(student, D, layers, framework=None):
     kwargs = {} if framework is None else {"framework": framework}
     framework = framework or "keras"
     call = f"model_param_count({D}, {layers}, framework={framework!r})"
-    got = as_count(student.model_param_count(D, layers, **kwargs), call)
+    got = assert_int(student.model_param_count(D, layers, **kwargs), call, whole=True)
     want = expected_count(framework, D, layers)
     if got == want:
         return
@@ -196,7 +181,7 @@ def wrong_layer_hint(student, D, layers, framework):
     """When a layer of the model is wrong in layer_param_count too, say which and why."""
     for kind, units in layers:
         try:
-            got = as_count(student.layer_param_count(kind, D, units, framework=framework), "")
+            got = assert_int(student.layer_param_count(kind, D, units, framework=framework), "", whole=True)
         except (AssertionError, StudentCodeError):
             return ""
         if got != expected_count(framework, D, [(kind, units)]):

@@ -4,15 +4,14 @@ import numpy as np
 import pytest
 
 import hw4_reference as ref
-from hw4_checks import int_list, int_tensor, vocab_dict
-from rnnkit_testing import assert_tuple
+from rnnkit_testing import assert_int_list, assert_int_tensor, assert_tuple, assert_vocab
 
 SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"], ["the", "end"]]
 VOCAB_HINT = "The four special tokens come first (ids 0 to 3), then the tokens by descending count."
 
 
 def vocab_of(student, sentences, **kwargs):
-    return vocab_dict(student.build_vocab(sentences, **kwargs))
+    return assert_vocab(student.build_vocab(sentences, **kwargs))
 
 
 @pytest.mark.points(1)
@@ -86,7 +85,7 @@ def test_vocab_leaves_the_sentences_alone(student):
     """build_vocab: the sentences it is given are left unchanged"""
     sentences = [list(sentence) for sentence in SENTENCES]
     result, args, _ = student.call_with_inputs("build_vocab", sentences)
-    vocab_dict(result)
+    assert_vocab(result)
     if args[0] != SENTENCES:
         raise AssertionError("build_vocab changed the sentences it was given (sorted, appended to or emptied them): "
                              "count the tokens without modifying its input.")
@@ -97,7 +96,7 @@ def test_numericalize_unknown_words(student):
     """numericalize: known tokens to their ids, unknown ones to UNK"""
     vocab = ref.vocab(SENTENCES)
     tokens = ["the", "zebra", "cat", "<PAD>x", "sat"]
-    ids = int_list(student.numericalize(tokens, vocab), "numericalize's result", length=len(tokens))
+    ids = assert_int_list(student.numericalize(tokens, vocab), "numericalize's result", length=len(tokens))
     if ids != [vocab.get(token, ref.UNK) for token in tokens]:
         raise AssertionError("a token the vocabulary has gets its id; any other token gets UNK (id 3), not PAD or -1.")
 
@@ -106,9 +105,9 @@ def test_numericalize_unknown_words(student):
 def test_numericalize_leaves_its_inputs_alone(student):
     """numericalize: no tokens give an empty list, and the vocabulary is left unchanged"""
     vocab = ref.vocab(SENTENCES)
-    int_list(student.numericalize([], dict(vocab)), "numericalize's result", length=0)
+    assert_int_list(student.numericalize([], dict(vocab)), "numericalize's result", length=0)
     result, args, _ = student.call_with_inputs("numericalize", ["the", "zebra"], dict(vocab))
-    int_list(result, "numericalize's result", length=2)
+    assert_int_list(result, "numericalize's result", length=2)
     if args[1] != vocab or args[0] != ["the", "zebra"]:
         raise AssertionError("numericalize changed its inputs (it added the unknown word to the vocabulary?): "
                              "an unknown token is read as UNK, the vocabulary stays as it is.")
@@ -123,7 +122,7 @@ EXAMPLE_HINT = (
 def example_of(student, src, tgt, src_vocab, tgt_vocab):
     result = assert_tuple(student.make_example(src, tgt, src_vocab, tgt_vocab), 3, "make_example",
                           hint="Return (src_ids, tgt_in, tgt_out).")
-    return [int_list(part, name) for part, name in zip(result, ("src_ids", "tgt_in", "tgt_out"))]
+    return [assert_int_list(part, name) for part, name in zip(result, ("src_ids", "tgt_in", "tgt_out"))]
 
 
 def example_problem(got, expected):
@@ -196,7 +195,7 @@ PAD_HINT = "Row b holds seqs[b] and then pad_id up to the longest length; length
 def padded_of(student, seqs, **kwargs):
     batch, lengths = assert_tuple(student.pad_batch(seqs, **kwargs), 2, "pad_batch", hint="Return (batch, lengths).")
     width = max(len(seq) for seq in seqs)
-    return int_tensor(batch, "batch", (len(seqs), width)), int_tensor(lengths, "lengths", (len(seqs),))
+    return assert_int_tensor(batch, "batch", (len(seqs), width)), assert_int_tensor(lengths, "lengths", (len(seqs),))
 
 
 @pytest.mark.points(2)

@@ -5,8 +5,7 @@ import pytest
 import torch
 
 import hw4_reference as ref
-from hw4_checks import float_tensor, load_weights
-from rnnkit_testing import assert_close, assert_tuple
+from rnnkit_testing import assert_close, assert_float_tensor, assert_loads_weights, assert_tuple
 
 V, E, H = 11, 6, 8
 SEQS = [[4, 5, 6, 2], [7, 2], [8, 9, 10, 4, 5, 2], [6, 2]]  # different lengths, each ending in EOS
@@ -21,7 +20,7 @@ LAYERS = "embedding, an nn.Embedding of vocab_size ids to embed_size with paddin
 
 
 def encoder(student, state):
-    return load_weights(student.make("EncoderRNN", V, E, H), state, "EncoderRNN", LAYERS)
+    return assert_loads_weights(student.make("EncoderRNN", V, E, H), state, "EncoderRNN", LAYERS)
 
 
 def encode(module, seqs):
@@ -29,8 +28,8 @@ def encode(module, seqs):
     lengths = torch.tensor([len(seq) for seq in seqs], dtype=torch.int64)
     outputs, hidden = assert_tuple(module.call("forward", src, lengths), 2, "EncoderRNN.forward",
                                    hint="Return (outputs, hidden).")
-    float_tensor(outputs, "outputs", (len(seqs), src.shape[1], H), hint="outputs is (B, T, H), batch first.")
-    float_tensor(hidden, "hidden", (1, len(seqs), H), hint="hidden is the GRU's (1, B, H) state.")
+    assert_float_tensor(outputs, "outputs", (len(seqs), src.shape[1], H), hint="outputs is (B, T, H), batch first.")
+    assert_float_tensor(hidden, "hidden", (1, len(seqs), H), hint="hidden is the GRU's (1, B, H) state.")
     return outputs, hidden
 
 
@@ -39,16 +38,16 @@ def test_layers(student, rng):
     """EncoderRNN: an embedding (padding_idx = PAD) and a one-layer batch-first GRU named embedding and gru"""
     fresh = student.make("EncoderRNN", V, E, H)
     pad_row = fresh.call("embedding", torch.tensor([ref.PAD, ref.PAD]))
-    float_tensor(pad_row, "embedding's output", (2, E), hint="The embedding maps each id to an embed_size vector.")
+    assert_float_tensor(pad_row, "embedding's output", (2, E), hint="The embedding maps each id to an embed_size vector.")
     if np.any(pad_row != 0):
         raise AssertionError("a new encoder embeds PAD to a non-zero vector: create its embedding with padding_idx=PAD, "
                              "so padding embeds to zeros and gets no gradient.")
     state = ref.random_state(rng, ref.encoder_shapes(V, E, H))
-    module = load_weights(fresh, state, "EncoderRNN", LAYERS)
+    module = assert_loads_weights(fresh, state, "EncoderRNN", LAYERS)
     x = rng.normal(size=(2, 3, E)).astype(np.float32)
     outputs = assert_tuple(module.call("gru", torch.from_numpy(x)), 2, "the encoder's gru")[0]
     expected = np.stack([ref.encode({**state, "embedding.weight": x[row]}, [[0, 1, 2]])[0][0] for row in range(2)])
-    float_tensor(outputs, "the gru's outputs", expected.shape,
+    assert_float_tensor(outputs, "the gru's outputs", expected.shape,
                  hint="Give the GRU batch_first=True: its input is (B, T, embed_size).")
     if not np.allclose(outputs, expected, atol=1e-5):
         raise AssertionError("the encoder's gru does not compute a one-layer GRU over (B, T, embed_size) inputs: "

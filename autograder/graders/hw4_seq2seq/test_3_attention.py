@@ -5,8 +5,7 @@ import pytest
 import torch
 
 import hw4_reference as ref
-from hw4_checks import float_tensor, load_weights
-from rnnkit_testing import assert_close, assert_tuple
+from rnnkit_testing import assert_close, assert_float_tensor, assert_loads_weights, assert_tuple
 
 H = 6
 LENGTHS = [5, 2, 4]
@@ -40,13 +39,13 @@ def weights_problem(weights, mask):
 
 
 def attend(student, state, query, keys, mask):
-    module = load_weights(student.make("Attention", H), state, "Attention", LAYERS)
+    module = assert_loads_weights(student.make("Attention", H), state, "Attention", LAYERS)
     context, weights = assert_tuple(
         module.call("forward", torch.from_numpy(query), torch.from_numpy(keys), torch.from_numpy(mask)),
         2, "Attention.forward", hint="Return (context, weights).")
     B, T, _ = keys.shape
-    float_tensor(context, "context", (B, H), hint="context is one (H,) vector per batch row.")
-    float_tensor(weights, "weights", (B, T), hint="weights has one entry per (batch row, source position).")
+    assert_float_tensor(context, "context", (B, H), hint="context is one (H,) vector per batch row.")
+    assert_float_tensor(weights, "weights", (B, T), hint="weights has one entry per (batch row, source position).")
     return context, weights
 
 
@@ -63,12 +62,12 @@ def inputs(rng):
 def test_layers(student, rng):
     """Attention: W_query and W_key (H to H, no bias) and v (H to 1, no bias)"""
     state = ref.random_state(rng, ref.attention_shapes(H))
-    module = load_weights(student.make("Attention", H), state, "Attention", LAYERS)
+    module = assert_loads_weights(student.make("Attention", H), state, "Attention", LAYERS)
     x = rng.normal(size=(2, H)).astype(np.float32)
     for name in ("W_query", "W_key", "v"):
         got = module.call(name, torch.from_numpy(x))
         expected = x @ state[f"{name}.weight"].T
-        float_tensor(got, f"{name}'s output", expected.shape, hint=f"{name} is a linear layer.")
+        assert_float_tensor(got, f"{name}'s output", expected.shape, hint=f"{name} is a linear layer.")
         if not np.allclose(got, expected, atol=1e-5):
             raise AssertionError(f"{name} is not a plain linear map: create it with bias=False, as the docstring says.")
 

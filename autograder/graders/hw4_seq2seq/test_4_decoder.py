@@ -5,8 +5,7 @@ import pytest
 import torch
 
 import hw4_reference as ref
-from hw4_checks import float_tensor, load_weights
-from rnnkit_testing import assert_close, assert_tuple
+from rnnkit_testing import assert_close, assert_float_tensor, assert_loads_weights, assert_tuple
 
 V, E, H = 9, 5, 6
 LENGTHS = [4, 2, 3]
@@ -33,37 +32,37 @@ def layers(name):
 
 
 def decoder_step(student, name, state, prev, hidden, outputs, mask):
-    module = load_weights(student.make(name, V, E, H), state, name, layers(name))
+    module = assert_loads_weights(student.make(name, V, E, H), state, name, layers(name))
     result = assert_tuple(
         module.call("forward_step", torch.from_numpy(prev), torch.from_numpy(hidden),
                     torch.from_numpy(outputs), torch.from_numpy(mask)),
         3, f"{name}.forward_step", hint="Return (log_probs, hidden, attn_weights).")
     log_probs, new_hidden, weights = result
     B = len(prev)
-    float_tensor(log_probs, "log_probs", (B, V), hint="One row of V scores per batch row.")
-    float_tensor(new_hidden, "hidden", (1, B, H), hint="The GRU's new state, (1, B, H).")
+    assert_float_tensor(log_probs, "log_probs", (B, V), hint="One row of V scores per batch row.")
+    assert_float_tensor(new_hidden, "hidden", (1, B, H), hint="The GRU's new state, (1, B, H).")
     return log_probs, new_hidden, weights
 
 
 def check_layers(student, rng, name, attention):
     fresh = student.make(name, V, E, H)
     pad_row = fresh.call("embedding", torch.tensor([ref.PAD]))
-    float_tensor(pad_row, "embedding's output", (1, E), hint="The embedding maps each id to an embed_size vector.")
+    assert_float_tensor(pad_row, "embedding's output", (1, E), hint="The embedding maps each id to an embed_size vector.")
     if np.any(pad_row != 0):
         raise AssertionError(f"a new {name} embeds PAD to a non-zero vector: create its embedding with padding_idx=PAD.")
     state = ref.random_state(rng, ref.decoder_shapes(V, E, H, attention))
-    module = load_weights(fresh, state, name, layers(name))
+    module = assert_loads_weights(fresh, state, name, layers(name))
     x = rng.normal(size=(2, 1, E + H)).astype(np.float32)
     outputs = assert_tuple(module.call("gru", torch.from_numpy(x)), 2, f"{name}'s gru")[0]
     gru_state = {"embedding.weight": x[:, 0], **{k: v for k, v in state.items() if k.startswith("gru.")}}
     expected = ref.encode(gru_state, [[0], [1]])[0]
-    float_tensor(outputs, "the gru's outputs", expected.shape, hint="Give the GRU batch_first=True.")
+    assert_float_tensor(outputs, "the gru's outputs", expected.shape, hint="Give the GRU batch_first=True.")
     if not np.allclose(outputs, expected, atol=1e-5):
         raise AssertionError(f"{name}'s gru is not a one-layer GRU over (B, T, E + H) inputs: create it with "
                              "batch_first=True, one layer, one direction.")
     h = rng.normal(size=(2, H)).astype(np.float32)
     scores = module.call("out", torch.from_numpy(h))
-    float_tensor(scores, "out's output", (2, V), hint="out maps a state to V scores.")
+    assert_float_tensor(scores, "out's output", (2, V), hint="out maps a state to V scores.")
     if not np.allclose(scores, h @ state["out.weight"].T + state["out.bias"], atol=1e-5):
         raise AssertionError(f"{name}'s out is not a linear layer from the state to the V scores (with its bias).")
 
@@ -97,7 +96,7 @@ def test_attention_step_values(student, rng):
     state = ref.random_state(rng, ref.decoder_shapes(V, E, H))
     log_probs, new_hidden, weights = decoder_step(student, "AttnDecoderRNN", state, prev, hidden, outputs, mask)
     expected = ref.decoder_step(state, prev, hidden.astype(np.float64), outputs.astype(np.float64), mask)
-    float_tensor(weights, "attn_weights", mask.shape, hint="The attention weights of this step, (B, T).")
+    assert_float_tensor(weights, "attn_weights", mask.shape, hint="The attention weights of this step, (B, T).")
     assert_close(weights, expected[2], "attn_weights", rtol=1e-4, atol=1e-5,
                  hint="The query is the decoder's current state (its one layer's, before this step), the keys are the encoder outputs.")
     assert_close(new_hidden, expected[1], "hidden", rtol=1e-4, atol=1e-5, hint=STEP_HINT)

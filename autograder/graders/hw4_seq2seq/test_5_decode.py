@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import hw4_reference as ref
-from hw4_checks import int_lists, load_weights
+from rnnkit_testing import assert_int_lists, assert_loads_weights
 
 V_SRC, V_TGT, E, H = 10, 9, 5, 6
 SEQS = [[4, 5, 6, 2], [7, 2], [8, 9, 4, 2]]
@@ -18,9 +18,9 @@ DECODE_HINT = (
 
 
 def modules(student, encoder_state, decoder_state, decoder_class="AttnDecoderRNN"):
-    encoder = load_weights(student.make("EncoderRNN", V_SRC, E, H), encoder_state, "EncoderRNN",
+    encoder = assert_loads_weights(student.make("EncoderRNN", V_SRC, E, H), encoder_state, "EncoderRNN",
                            "embedding and gru, as its docstring says")
-    decoder = load_weights(student.make(decoder_class, V_TGT, E, H), decoder_state, decoder_class,
+    decoder = assert_loads_weights(student.make(decoder_class, V_TGT, E, H), decoder_state, decoder_class,
                            "the submodules its docstring names")
     return encoder, decoder
 
@@ -35,7 +35,7 @@ def random_models(student, rng, eos_bias=0.0):
 def decode(student, encoder, decoder, seqs, max_len):
     src = torch.from_numpy(ref.padded(seqs))
     lengths = torch.tensor([len(seq) for seq in seqs], dtype=torch.int64)
-    return int_lists(student.greedy_decode(encoder, decoder, src, lengths, max_len), "greedy_decode's result", len(seqs))
+    return assert_int_lists(student.greedy_decode(encoder, decoder, src, lengths, max_len), "greedy_decode's result", len(seqs))
 
 
 def fair_case(max_len, attention=True):

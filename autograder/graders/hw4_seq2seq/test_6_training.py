@@ -10,13 +10,13 @@ import pytest
 import torch
 
 import hw4_reference as ref
-from hw4_checks import weights_state
+from rnnkit_testing import assert_state_dict
 
 E, H = 16, 32
 
 
 def trained_state(module, name, shapes):
-    state = weights_state(module.state(), name)
+    state = assert_state_dict(module.state(), name)
     if {key: tuple(value.shape) for key, value in state.items()} != shapes:
         raise AssertionError(f"after training, {name}'s weights are not the layers its docstring names.")
     for key, value in state.items():

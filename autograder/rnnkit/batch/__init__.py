@@ -8,18 +8,21 @@
 Resumable: a submission whose results.json is already there is not graded again, so a run that was
 killed (kill -9 included) and started again grades only what is missing; the CSV files and the
 report are rebuilt from all results at the end and come out the same as after one uninterrupted run.
+A submission the kit itself failed to grade (status "kit problem: ...") is graded again by the next
+run: once the cause is fixed, running the same command again regrades exactly those.
 """
 
 import json
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnkit.batch.export import NotAnExport, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
 from rnnkit.batch.pool import GradingPool, Task
+from rnnkit.batch.report import crashed_at_import
 from rnnkit.grade import NOT_GRADABLE
 from rnnkit.results import write_json_atomically
 
@@ -34,6 +37,7 @@ class Summary:
     not_graded: int
     kit_problems: list
     out_dir: Path
+    import_crashes: list = field(default_factory=list)  # ids whose import crashed Python silently
 
 
 def _results_path(out_dir, submission):
@@ -53,9 +57,21 @@ def _finished(path, homework_id):
 
 KIT_PROBLEM = "kit problem"  # the status of a submission the kit itself failed to grade
 KIT_FAILED_OUTPUT = (
-    "The autograder hit a problem of its own and could not grade this submission. This is not your "
-    "code's fault: ask your instructor to regrade it."
+    "The autograder itself hit a problem and could not grade this submission (not your code's "
+    "fault); your instructor's grade-export report lists it. Ask them to regrade."
 )
+# How rnnkit.grade ends a results.json's output when the kit failed (its last paragraph).
+KIT_FAILED_SENTENCE = "The autograder itself hit a problem"
+
+
+def _kit_failed(results):
+    """Did the kit itself fail on this results.json? Its kit_error says so; a run killed between
+    the grader's writing the file and the supervisor's noting the error leaves only the sentence
+    rnnkit.grade appends to the output."""
+    if results.get("extra_data", {}).get("kit_error"):
+        return True
+    output = str(results.get("output", "")).rstrip()
+    return output.rsplit("\n\n", 1)[-1].startswith(KIT_FAILED_SENTENCE)
 
 
 def _status(submission, results):
@@ -75,7 +91,7 @@ def _status(submission, results):
 class _Progress:
     """A progress bar on a terminal, plain lines otherwise (CI logs, pipes)."""
 
-    def __init__(self, total, already):
+    def __init__(self, total, already, again=0):
         self.total, self.done = total, already
         self.bar = None
         if sys.stderr.isatty():
@@ -84,8 +100,9 @@ class _Progress:
             self.bar = Progress(transient=True)
             self.bar.start()
             self.task = self.bar.add_task("grading", total=total, completed=already)
-        elif already:
-            print(f"resuming: {already} of {total} submissions already graded", flush=True)
+        elif already or again:
+            regrading = f"; grading {again} kit problem{'s' * (again != 1)} again" if again else ""
+            print(f"resuming: {already} of {total} submissions already graded{regrading}", flush=True)
 
     def advance(self, label):
         self.done += 1
@@ -115,17 +132,18 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
     submissions = read_export(export, unpacked)
     if not submissions:
         raise NotAnExport(f"{export}: the export holds no submissions")
-    results, todo = {}, []
+    results, todo, again = {}, [], 0
     for submission in submissions:
         if submission.problem:
             continue
         done = _finished(_results_path(out_dir, submission), homework.id)
-        if done is not None:
+        if done is not None and not _kit_failed(done):
             results[submission.id] = done
-        else:
+        else:  # not graded yet, or the kit failed on it last time: graded (again)
+            again += done is not None
             todo.append(submission)
     gradable = sum(1 for s in submissions if not s.problem)
-    progress = _Progress(gradable, gradable - len(todo))
+    progress = _Progress(gradable, gradable - len(todo), again)
     kit_problems = []
     budget = budget_seconds or homework.limits.budget_seconds
     pool = GradingPool(
@@ -163,4 +181,5 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
     # A kit problem is not a grade: it is listed with the reason (report.html, grades.csv) and
     # counted among the submissions not graded.
     graded_count = sum(1 for _, _, status in rows if status == "graded")
-    return Summary(graded_count, len(rows) - graded_count, kit_problems, out_dir)
+    crashes = [s.id for s, graded, status in rows if status == "graded" and crashed_at_import(graded)]
+    return Summary(graded_count, len(rows) - graded_count, kit_problems, out_dir, crashes)

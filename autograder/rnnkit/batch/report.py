@@ -2,18 +2,31 @@
 
 The score distribution and every test's pass rate as figures (PNG, embedded as data: URLs, so the
 file opens anywhere without a network), the pass rates as a table with the most common failure
-messages per test, and the submissions that could not be graded, with the reason.
+messages per test, the submissions that could not be graded, with the reason, and the graded ones
+whose import crashed Python without a word, which a TA should regrade.
 """
 
 import base64
 import collections
 import html
 import io
+import re
 
 from rnnkit.batch.gradebook import score_of, test_columns
 
 MESSAGES_PER_TEST = 3
 MESSAGE_CHARS = 300
+# The sandbox's words when Python died while importing the submission (rnnkit.sandbox); with no
+# "Last output:" after them, it died without printing anything, twice in a row.
+_IMPORT_CRASH = re.compile(r"importing \S+ crashed Python \(")
+
+
+def crashed_at_import(results):
+    """Did importing this submission crash Python with no output? Mostly the student's own
+    ``os._exit`` or a crash at import, but a start that fails on a loaded machine looks the same:
+    a TA should regrade these before the zeros stand."""
+    output = str((results or {}).get("output", ""))
+    return bool(_IMPORT_CRASH.search(output)) and "Last output:" not in output
 
 
 def _figure_png(draw, width, height):
@@ -108,6 +121,12 @@ def render(title, rows):
             f"<td class='num'>{rate:.0f}%</td><td><ul>{messages}</ul></td></tr>"
         )
     parts.append("</table><h2>Not graded</h2>")
+    if any(status.startswith("kit problem") for _, status in not_graded):
+        parts.append(
+            "<p>A <b>kit problem</b> is the autograder's own failure, not the student's: fix its cause "
+            "(the reason below), then run the same <code>rnnkit grade-export</code> again; it grades "
+            "exactly these again.</p>"
+        )
     if not_graded:
         parts.append("<table><tr><th>submission</th><th>submitters</th><th>reason</th></tr>")
         for submission, status in not_graded:
@@ -119,5 +138,28 @@ def render(title, rows):
         parts.append("</table>")
     else:
         parts.append("<p>Every submission was graded.</p>")
+    crashed = [(s, r) for s, r in graded if crashed_at_import(r)]
+    parts.append("<h2 id='import-crashes'>Import crashed Python with no output: regrade these</h2>")
+    if crashed:
+        parts.append(
+            "<p>Python died without printing anything while importing these submissions, twice in a "
+            "row. Usually the student's code does it (<code>os._exit</code>, a crash at import), but a "
+            "start that fails on a loaded machine looks the same: regrade them (delete their "
+            "<code>results.json</code> and run the same <code>rnnkit grade-export</code> again) before "
+            "the scores stand.</p>"
+            "<table><tr><th>submission</th><th>submitters</th><th>score</th><th>message</th></tr>"
+        )
+        for submission, results in crashed:
+            people = ", ".join(p.name or p.email or p.sid for p in submission.submitters) or "(unknown)"
+            score, maximum = score_of(results)
+            message = next((line for line in str(results.get("output", "")).splitlines()
+                            if _IMPORT_CRASH.search(line)), "")[:MESSAGE_CHARS]
+            parts.append(
+                f"<tr><td>{html.escape(submission.id)}</td><td>{html.escape(people)}</td>"
+                f"<td class='num'>{score:g}/{maximum:g}</td><td>{html.escape(message)}</td></tr>"
+            )
+        parts.append("</table>")
+    else:
+        parts.append("<p>None.</p>")
     parts.append("</body></html>\n")
     return "".join(parts)

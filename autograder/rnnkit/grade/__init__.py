@@ -181,7 +181,7 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
         results["score"] = 0.0  # nothing was collected: Gradescope needs a score to show
     if not kit_ok:
         notes = (notes + "\n\n" if notes else "") + (
-            "The autograder itself hit a problem; your instructor has been told."
+            "The autograder itself hit a problem (not your code's fault); the details are in the autograder output your instructor can see. Ask them to regrade."
         )
     if notes:
         results["output"] = notes
@@ -190,6 +190,6 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
     except jsonschema.ValidationError as error:  # a kit bug: still hand Gradescope a valid file
         collector.kit_errors.append(f"results.json failed validation: {error.message}")
         kit_ok = False
-        results = {"score": 0.0, "output": "The autograder itself hit a problem; your instructor has been told."}
+        results = {"score": 0.0, "output": "The autograder itself hit a problem (not your code's fault); the details are in the autograder output your instructor can see. Ask them to regrade."}
     write_json_atomically(out_dir / "results.json", results)
     return Outcome(results, kit_ok, collector.kit_errors)

@@ -72,8 +72,13 @@ def uncommitted_changes(homework):
     return [line[3:] for line in status.splitlines()]
 
 
-def _template(name, replacements):
-    text = (TEMPLATES / name).read_text()
+def _template(name, replacements, kit):
+    """Gradescope's script ``name`` as committed (``kit``: {path in the checkout: bytes} at HEAD,
+    which holds this folder), with the ``@KEY@`` placeholders filled in."""
+    path = f"{TEMPLATES.relative_to(KIT_ROOT).as_posix()}/{name}"
+    if path not in kit:
+        raise BuildError(f"{path} is not committed: commit it first")
+    text = kit[path].decode()
     for key, value in replacements.items():
         text = text.replace(f"@{key}@", value)
     return text.encode()
@@ -126,11 +131,12 @@ def build(homework, out_file, torch_version=DEFAULT_TORCH_VERSION, torch_index=D
     for value in replacements.values():
         if "'" in value or "\n" in value:
             raise BuildError(f"unsafe character in {value!r}")
-    entries = [
-        ("setup.sh", _template("setup.sh", replacements), True),
-        ("run_autograder", _template("run_autograder", replacements), True),
-    ]
     kit = [(path, _git("show", f"HEAD:{path}", binary=True), executable) for path, executable in committed_files(homework)]
+    committed = {path: data for path, data, _ in kit}  # the scripts too come from HEAD, like the kit
+    entries = [
+        ("setup.sh", _template("setup.sh", replacements, committed), True),
+        ("run_autograder", _template("run_autograder", replacements, committed), True),
+    ]
     tests = collected_tests(homework, [(path, data) for path, data, _ in kit])
     entries.append(("tests.json", (json.dumps(tests, indent=1, sort_keys=True) + "\n").encode(), False))
     entries += [(f"kit/{path}", data, executable) for path, data, executable in kit]
