@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASSIGNMENTS
+from conftest import ASSIGNMENTS, run_grade
 from grader_trust import graded
-from rnnkit_testing import tested_function
+import rnnkit_testing
 from test_hw3_graders import HW3, MUTANTS as HW3_MUTANTS
 from test_hw4_graders import HW4, MUTANTS as HW4_MUTANTS
 
@@ -85,6 +85,21 @@ def compare(homework_id, scratch, grade):
     return found
 
 
+def grader(homework_id, scratch):
+    """grade(source) -> results.json of `rnnkit grade` on a one-file submission, each in its own folder."""
+    module = slips(homework_id)[0].module
+
+    def grade(source):
+        folder = Path(scratch) / f"graded{len(list(Path(scratch).glob('graded*')))}"
+        (folder / "submission").mkdir(parents=True)
+        (folder / "submission" / f"{module}.py").write_text(source)
+        proc, results = run_grade(homework_id, folder / "submission" / f"{module}.py", folder / "out")
+        assert proc.returncode == 0 and results is not None, f"rnnkit grade failed:\n{proc.stdout}\n{proc.stderr}"
+        return results
+
+    return grade
+
+
 def checked_functions(homework_id):
     """{question: the functions its public tests are about}, from the check_notebook call of each
     otter test file (tests/<question>.py of the assignment)."""
@@ -101,18 +116,21 @@ def notebook_verdicts(checks, questions, titles):
     """{number: (title, verdict)} from what each grader.check said: a test of a question that passed
     passed; one of a failed question failed if the check's message lists it. ``titles`` (number ->
     (title, _)) are the public tests the other views know."""
+    asking = {number: [q for q, functions in questions.items() if rnnkit_testing.tested_function(title) in functions]
+              for number, (title, _) in titles.items()}
     verdicts = {}
     for number, (title, _) in titles.items():
-        asking = [q for q, functions in questions.items() if tested_function(title) in functions]
-        if len(asking) != 1:  # no check runs it (or two do): grader.check cannot agree
-            verdicts[number] = (title, f"checked by {asking or 'no question'}")
+        if len(asking[number]) != 1:  # no check runs it (or two do): grader.check cannot agree
+            verdicts[number] = (title, f"checked by {asking[number] or 'no question'}")
             continue
-        check = checks[asking[0]]
+        check = checks[asking[number][0]]
+        ran = re.search(r"\d+ of (\d+) public tests failed", check["message"])
         listed = dict(re.findall(r"^(0\.\d+) (.+)$", check["message"], re.M))
         if check["passed"]:
             verdicts[number] = (title, "passed")
-        elif not re.search(r"\d+ of \d+ public tests failed", check["message"]):  # not the checks' own verdict
-            verdicts[number] = (title, f"error: {check['message'][-200:]}")
+        elif ran is None or int(ran[1]) != list(asking.values()).count(asking[number]):
+            # not the checks' own verdict, or not on the tests of the question's functions
+            verdicts[number] = (title, f"error: {check['message'][-300:]}")
         else:
             verdicts[number] = (listed.get(number, title), "failed" if number in listed else "passed")
     return verdicts
@@ -247,13 +265,11 @@ def test_the_slips_cover_every_student_function(homework_id):
 
 
 @pytest.mark.parametrize("homework_id", SLIPS)
-def test_local_pytest_grader_check_and_rnnkit_grade_agree(homework_id, tmp_path, grade_source):
-    homework, _ = slips(homework_id)
-
-    def grade(source):
-        return graded(homework_id, source, lambda: grade_source(homework_id, homework.module, source))
-
-    found = compare(homework_id, tmp_path, grade)
+def test_local_pytest_grader_check_and_rnnkit_grade_agree(homework_id, tmp_path):
+    grade = grader(homework_id, tmp_path / "graded")
+    (tmp_path / "local").mkdir()
+    found = compare(homework_id, tmp_path / "local", lambda source: graded(homework_id, source, lambda: grade(source)))
+    assert len(found) == 2 + len(slips(homework_id)[1]) >= 14, "the reference, the stub and every slip chosen"
     differ = [f"{label} {number} {view}: {found[label]['views'][view].get(number)}"
               for label in found for number in found[label]["differ"] for view in VIEWS]
     assert not differ, "public verdicts differ:\n" + "\n".join(differ)
