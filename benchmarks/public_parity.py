@@ -8,7 +8,7 @@ test's verdict from the student's own `pytest`, from otter's `grader.check` in t
 public tests there are, whether the three agree (and on which tests they do not), the first public
 test that fails in the student's own pytest report with the first line of its message, whether that
 message names the slip's concept (its mutant keyword), and which other student functions it names
-(the blame check of tests/grader_trust.py). It grades every submission, ~10 s each.
+(the blame check of tests/grader_trust.py), or whose test it is when not the slip's function's. It grades every submission, ~10 s each.
 """
 
 import argparse
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "autograder")]
 
 import test_public_parity as parity  # noqa: E402  (the suite's own code)
-from rnnkit_testing import test_subject  # noqa: E402
+import rnnkit_testing  # noqa: E402
 
 
 def rows(homework_id):
@@ -32,7 +32,7 @@ def rows(homework_id):
     mutants = {label: mutant for label, (_, mutant) in parity.submissions(homework_id).items()}
     for label, result in found.items():
         views = result["views"]
-        differ = [f"{n} ({', '.join(f'{view} {views[view].get(n, (None, 'missing'))[1]}' for view in parity.VIEWS)})"
+        differ = [f"{n} ({', '.join(f'{view} {verdict(views[view], n)}' for view in parity.VIEWS)})"
                   for n in result["differ"]]
         first = next((t for t in result["pytest"] if t["verdict"] != "passed"), None)
         mutant = mutants[label]
@@ -42,10 +42,17 @@ def rows(homework_id):
             failing = f"{first['number']} {first['title']}"
             message = (first["message"].strip().splitlines() or [""])[0]
             concept = "—" if mutant is None else ("yes" if mutant.keyword.lower() in first["message"].lower() else "no")
-            function = homework.mutated_function(mutant) if mutant else test_subject(first["title"])
+            function = homework.mutated_function(mutant) if mutant else rnnkit_testing.test_subject(first["title"])
             blamed = ", ".join(homework.other_functions_named(first["message"], function)) or "none"
+            tested = rnnkit_testing.tested_function(first["title"])
+            if tested != function.split(".")[0]:  # the slip shows first in a test of another function
+                blamed += f" (a test of {tested})"
         yield [homework_id.split("_", 1)[0], label, str(len(views["pytest"])),
                "yes" if not differ else "no: " + "; ".join(differ), failing, message, concept, blamed]
+
+
+def verdict(view, number):
+    return view[number][1] if number in view else "missing"
 
 
 def cell(text):

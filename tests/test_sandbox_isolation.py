@@ -301,7 +301,7 @@ for _name in ("rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backw
 """
 
 KEEP_EVERY_REPLY = r'''
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from rnnkit import homeworks, sandbox
 from rnnkit_testing import SubmissionFailed
@@ -316,8 +316,9 @@ for _ in range(24):  # the audit's grader: keep every reply, check them at the e
     except SubmissionFailed as error:
         failures.append(str(error))
 student.close()
-print(json.dumps({"kept": len(kept), "failures": failures[:2], "failed": len(failures),
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the pytest worker that spawned us
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"kept": len(kept), "failures": failures[:2], "failed": len(failures), "max_rss_mb": peak_kb / 1024}))
 '''
 
 
@@ -332,7 +333,7 @@ def test_replies_kept_by_a_grader_are_bounded(tmp_path):
     report = json.loads(proc.stdout.splitlines()[-1])
     assert 10 <= report["kept"] <= 20 and report["failed"] == 24 - report["kept"]
     assert "more than is left of the 256 MB" in report["failures"][0]
-    assert report["max_rss_mb"] < 512, report  # 459 measured: the 256 MB kept, Python and numpy; 768 MB on Gradescope
+    assert report["max_rss_mb"] < 400, report  # 264 measured: the 187 MB of arrays kept, Python and numpy
 
 
 def test_a_submission_of_huge_replies_fails_clearly_and_the_kit_stays_ok(tmp_path):
