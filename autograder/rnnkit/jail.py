@@ -17,7 +17,7 @@ ones it applied on a status pipe before the student's code ever runs:
 * ``seccomp`` (Linux, no privilege needed): no sockets at all, no ptrace, no signals to the grader
   or its ancestors, no new namespaces or mounts (see ``seccomp.py``). This is the layer that closes
   the network and protects the grader where Landlock is missing.
-* ``rlimits`` (always): CPU seconds, address space, processes, file size, open files, no core dumps.
+* ``rlimits`` (always): CPU seconds, address space, writable memory, processes, file size, open files, no core dumps.
 
 Then, as the worker-to-be, it checks the walls instead of trusting them: it tries to read a sample
 of the files that must stay hidden and to open a socket, and reports what it could reach
@@ -233,6 +233,9 @@ def _set_limits(limits, own_user, running):
     mib = 1024 * 1024
     resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits["memory_mb"] * mib,) * 2)
+    # Heap and private mappings, the memory a process really fills: the address space alone
+    # cannot bound it, since torch reserves hundreds of MB it never touches.
+    resource.setrlimit(resource.RLIMIT_DATA, (limits["data_mb"] * mib,) * 2)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_mb"] * mib,) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

@@ -78,7 +78,11 @@ class Limits:
     call_timeout: float = 10.0  # wall-clock seconds for one call
     import_timeout: float = 30.0  # wall-clock seconds to start Python and import the submission
     cpu_seconds: int = 120  # CPU time over the sandbox's whole life
-    memory_mb: int = 1024  # address space
+    memory_mb: int = 1024  # address space (torch reserves ~640 MB of it at import without using it)
+    # Memory it may write into (heap, private mappings): what can fill RAM. It counts reservations
+    # never touched too (numpy's OpenBLAS reserves ~140 MB at its first product), so it sits above
+    # what the reference uses (benchmarks/sandbox_memory.py measures both).
+    data_mb: int = 512
     processes: int = 64
     file_mb: int = 16
     disk_mb: int = 64
@@ -547,7 +551,7 @@ class Worker:
             "disk_mb": spec.limits.disk_mb,
             "limits": {
                 key: getattr(spec.limits, key)
-                for key in ("cpu_seconds", "memory_mb", "processes", "file_mb", "open_files")
+                for key in ("cpu_seconds", "memory_mb", "data_mb", "processes", "file_mb", "open_files")
             },
             "env": WORKER_ENV,
         }
@@ -675,7 +679,7 @@ class Worker:
         if -code == signal.SIGXCPU or -code == signal.SIGKILL:
             return (
                 f"killed by {signal.Signals(-code).name} (out of CPU time or memory: limits are "
-                f"{self.spec.limits.cpu_seconds} CPU s and {self.spec.limits.memory_mb} MB)"
+                f"{self.spec.limits.cpu_seconds} CPU s and {self.spec.limits.data_mb} MB of memory)"
             )
         return f"killed by {signal.Signals(-code).name}"
 

@@ -13,6 +13,7 @@ import importlib.machinery
 import json
 import os
 import random
+import resource
 import sys
 import traceback
 import types
@@ -73,6 +74,11 @@ def _student_traceback(error, submission_dir):
 def _error_message(error, submission_dir):
     if isinstance(error, SystemExit):
         message = "SystemExit: your code called sys.exit() or exit()"
+    elif isinstance(error, MemoryError):
+        limit = resource.getrlimit(resource.RLIMIT_DATA)[0]
+        allowed = f"the {limit // 2**20} MB" if limit != resource.RLIM_INFINITY else "all the"
+        message = (f"MemoryError: your code asked for more than {allowed} memory the sandbox allows: "
+                   "look for arrays or tensors far larger than the shapes in the docstring, or ones kept in a loop")
     else:
         message = "".join(traceback.format_exception_only(type(error), error)).strip()
         # Paths relative to the submission: the same message wherever the sandbox put it.
