@@ -124,3 +124,61 @@ def test_a_silent_crash_at_import_is_tried_once_more(tmp_path):
     finally:
         student.close()
     assert len(launched) == 2 and student.import_failure is None
+
+
+HOARDER = """
+import numpy as np
+HOARD = []
+
+def hoard():
+    while True:  # 8 MB at a time, each one written to: real memory, not a reservation
+        HOARD.append(np.ones(2**20))
+
+def answer():
+    HOARD.clear()
+    return 42
+"""
+
+
+def test_a_call_that_hoards_memory_meets_the_sandboxs_limit_and_the_next_call_runs(tmp_path):
+    """The limit is on memory written (RLIMIT_DATA), not only on address space, which torch's
+    reservations make useless as a bound: a call that hoards stops at the sandbox's 512 MB with a
+    MemoryError that names that limit, well below Gradescope's 768 MB container (where the kernel
+    would otherwise kill the whole sandbox), and the submission's other functions still answer."""
+    (tmp_path / "hoarder.py").write_text(HOARDER)
+    student = SandboxStudent(SandboxSpec(tmp_path, "hoarder", hidden=[]))
+    try:
+        with pytest.raises(Exception, match=r"MemoryError: your code asked for more than the 512 MB") as raised:
+            student.hoard()
+        assert not isinstance(raised.value, SubmissionFailed), "the call failed, the sandbox did not"
+        assert student.answer() == 42
+        peak_kb = int(next(line.split()[1] for line in open(f"/proc/{student._worker.process.pid}/status")
+                           if line.startswith("VmHWM:")))
+    finally:
+        student.close()
+    assert peak_kb < 512 * 1024, "what it filled stays under the limit"
+
+
+GROWING_WINDOW = """
+import torch
+
+def read_growing_windows(longest):
+    lstm = torch.nn.LSTM(30, 128, batch_first=True)
+    with torch.no_grad():
+        for length in range(1, longest + 1):
+            lstm(torch.zeros(1, length, 30))
+    return longest
+"""
+
+
+def test_an_lstm_over_ever_longer_inputs_stays_inside_the_memory_limit(tmp_path):
+    """torch's oneDNN keeps compiled kernels per input shape (1024 by default, 1.2 GB of memory for
+    400 lengths): HW3's window that never slides failed generate with "could not create a
+    primitive" under the memory limit, while it passes outside the sandbox. The worker keeps 16."""
+    (tmp_path / "window.py").write_text(GROWING_WINDOW)
+    student = SandboxStudent(SandboxSpec(tmp_path, "window", hidden=[], packages=["numpy", "torch"],
+                                         limits=sandbox.Limits(memory_mb=1536, import_timeout=60, call_timeout=60)))
+    try:
+        assert student.read_growing_windows(400) == 400
+    finally:
+        student.close()

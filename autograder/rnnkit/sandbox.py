@@ -57,6 +57,10 @@ WORKER_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    # torch's oneDNN keeps compiled kernels for 1024 input shapes: an LSTM fed a window that keeps
+    # growing reserved 1.2 GB over 400 lengths (16 kept: 218 MB), and the memory limit then failed
+    # the student's call with "could not create a primitive". Same results, fewer kept.
+    "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "16",
 }
 MAX_FAILURES = 3  # crashes or unreadable replies of one function before it is not called again
 
@@ -79,9 +83,10 @@ class Limits:
     import_timeout: float = 30.0  # wall-clock seconds to start Python and import the submission
     cpu_seconds: int = 120  # CPU time over the sandbox's whole life
     memory_mb: int = 1024  # address space (torch reserves ~640 MB of it at import without using it)
-    # Memory it may write into (heap, private mappings): what can fill RAM. It counts reservations
-    # never touched too (numpy's OpenBLAS reserves ~140 MB at its first product), so it sits above
-    # what the reference uses (benchmarks/sandbox_memory.py measures both).
+    # Memory it may write into (heap, private mappings): what can fill RAM, where the address space
+    # cannot tell. It counts reservations never touched too (numpy's OpenBLAS reserves ~140 MB at
+    # its first product). The reference's workers peak at 83 MB (HW1, HW2), 315 (HW3), 247 (HW4);
+    # 512 beside a ~270 MB grader fits Gradescope's 768 MB, so a hoarder meets MemoryError there too.
     data_mb: int = 512
     processes: int = 64
     file_mb: int = 16

@@ -39,11 +39,15 @@ def tensor(value, name, shape):
 @pytest.mark.points(2)
 def test_vocab_order(student):
     """build_vocab: the specials first, then the tokens by descending count, ties in alphabetical order"""
-    vocab = student.build_vocab([["b", "c", "a"], ["c", "a"], ["c", "d"]])
+    # c three times, a twice, then d and b once each: first seen d, then b
+    vocab = student.build_vocab([["d", "c", "a"], ["c", "a"], ["c", "b"]])
     if not isinstance(vocab, dict):
         raise AssertionError(f"build_vocab should return a dict (token -> id), got {type_name(vocab)}.")
     if [vocab.get(token) for token in ("<PAD>", "<SOS>", "<EOS>", "<UNK>")] != [0, 1, 2, 3]:
         raise AssertionError("the four special tokens come first, with ids 0, 1, 2, 3.")
+    if set(vocab) != {"<PAD>", "<SOS>", "<EOS>", "<UNK>", "a", "b", "c", "d"}:
+        raise AssertionError("with the default min_freq=1 every token is kept, even one seen once, and nothing else "
+                             "is added.")
     if vocab != {"<PAD>": 0, "<SOS>": 1, "<EOS>": 2, "<UNK>": 3, "c": 4, "a": 5, "b": 6, "d": 7}:
         raise AssertionError("after the specials, the most frequent token gets id 4, and so on; tokens with the "
                              "same count are in alphabetical order (not in order of first appearance).")
@@ -66,11 +70,13 @@ def test_lecture_recipe(student):
     src, tgt_in, tgt_out = assert_tuple(student.make_example(["i", "am", "cold"], ["i", "am"], vocab, vocab), 3,
                                         "make_example", hint="Return (src_ids, tgt_in, tgt_out).")
     if ints(src, "src_ids") != [4, 5, 6, EOS]:
-        raise AssertionError("src_ids should be the source's ids followed by EOS.")
+        missing = "src_ids lacks its final EOS: " if src == [4, 5, 6] else ""
+        raise AssertionError(missing + "src_ids should be the source's ids followed by EOS.")
     if ints(tgt_in, "tgt_in") != [SOS, 4, 5]:
         raise AssertionError("tgt_in should be SOS followed by the target's ids.")
     if ints(tgt_out, "tgt_out") != [4, 5, EOS]:
-        raise AssertionError("tgt_out should be the target's ids followed by EOS.")
+        missing = "tgt_out lacks its final EOS: " if tgt_out == [4, 5] else ""
+        raise AssertionError(missing + "tgt_out should be the target's ids followed by EOS.")
 
 
 @pytest.mark.points(1)
@@ -82,7 +88,7 @@ def test_pad_batch(student):
     if batch.dtype != np.int64 or lengths.dtype != np.int64:
         raise AssertionError("batch and lengths should be int64 (torch.long) tensors.")
     if not np.array_equal(batch, [[4, 5, 6], [7, PAD, PAD]]) or list(lengths) != [3, 1]:
-        raise AssertionError("the batch should hold each sequence then PAD (0), with lengths [3, 1].")
+        raise AssertionError("the batch should hold each sequence then pad_id (PAD, 0, by default), with lengths [3, 1].")
 
 
 @pytest.mark.points(2)
@@ -116,9 +122,11 @@ def test_attention_weights_are_masked(student, rng):
         hint="Return (context, weights).")
     tensor(context, "context", (2, 4))
     tensor(weights, "weights", (2, 3))
-    if np.any(weights[1, 1:] != 0) or not np.allclose(weights.sum(axis=1), 1.0, atol=1e-5):
+    if np.any(weights[1, 1:] != 0):
+        raise AssertionError("the weights should be exactly 0 at padded positions: no attention on the padding.")
+    if not np.allclose(weights.sum(axis=1), 1.0, atol=1e-5):
         raise AssertionError("each row of weights should sum to 1 over its real positions (a softmax over the time "
-                             "axis) and be exactly 0 at padded ones.")
+                             "axis).")
 
 
 def decoder_step(decoder, name, lengths, rng):
@@ -134,13 +142,35 @@ def decoder_step(decoder, name, lengths, rng):
     return result, outputs, mask
 
 
+def attention_decoder_weights(rng, V, E, H):
+    """Random weights for AttnDecoderRNN(V, E, H) whose GRU ignores the context: the columns of its
+    input weights that read the context (the last H of the E + H) are zero."""
+    def normal(*shape):
+        return rng.normal(scale=0.5, size=shape).astype(np.float32)
+    gru_input = normal(3 * H, E + H)
+    gru_input[:, E:] = 0.0
+    return {"embedding.weight": normal(V, E), "attention.W_query.weight": normal(H, H),
+            "attention.W_key.weight": normal(H, H), "attention.v.weight": normal(1, H),
+            "gru.weight_ih_l0": gru_input, "gru.weight_hh_l0": normal(3 * H, H), "gru.bias_ih_l0": normal(3 * H),
+            "gru.bias_hh_l0": normal(3 * H), "out.weight": normal(V, H), "out.bias": normal(V)}
+
+
 @pytest.mark.points(1)
 def test_decoder_step_shapes(student, rng):
-    """AttnDecoderRNN.forward_step: log_probs (B, V) a log-softmax, hidden (1, B, H), attn_weights (B, T)"""
-    (_, _, weights), _, mask = decoder_step(student.make("AttnDecoderRNN", 9, 5, 6), "AttnDecoderRNN", [4, 2], rng)
+    """AttnDecoderRNN.forward_step: log_probs (B, V) a log-softmax, hidden (1, B, H), attn_weights (B, T), the GRU reading [embedding, context]"""
+    decoder = student.make("AttnDecoderRNN", 9, 5, 6)
+    (_, _, weights), _, mask = decoder_step(decoder, "AttnDecoderRNN", [4, 2], rng)
     tensor(weights, "attn_weights", (2, 4))
     if np.any(weights[1, 2:] != 0):
         raise AssertionError("attn_weights should be 0 at the padded positions.")
+    decoder.load_state(attention_decoder_weights(rng, 9, 5, 6))
+    tokens, hidden = torch.tensor([4, 7]), torch.tensor(rng.normal(size=(1, 2, 6)), dtype=torch.float32)
+    steps = [assert_tuple(decoder.call("forward_step", tokens, hidden,
+                                       torch.tensor(rng.normal(size=(2, 4, 6)), dtype=torch.float32), mask),
+                          3, "AttnDecoderRNN.forward_step")[0] for _ in range(2)]
+    if not np.allclose(steps[0], steps[1], atol=1e-5):
+        raise AssertionError("with GRU input weights that are zero for the context, the step still depends on the "
+                             "encoder outputs: the GRU's input is [embedding, context], the embedding first.")
 
 
 @pytest.mark.points(1)
