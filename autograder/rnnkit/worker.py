@@ -71,18 +71,28 @@ def _student_traceback(error, submission_dir):
     return "".join(traceback.format_list(frames))[-4000:]
 
 
+# How running out of memory reads: Python's MemoryError, torch's allocator, numpy's.
+_OUT_OF_MEMORY = ("MemoryError", "can't allocate memory", "Unable to allocate")
+
+
+def _memory_hint(text):
+    """For a failure that is the sandbox's memory limit: the limit, and where to look."""
+    if not any(sign in text for sign in _OUT_OF_MEMORY):
+        return ""
+    limit = resource.getrlimit(resource.RLIMIT_DATA)[0]
+    allowed = f"the {limit // 2**20} MB of" if limit != resource.RLIM_INFINITY else "all the"
+    return (f" (your code asked for more than {allowed} memory the sandbox allows: look for arrays or "
+            "tensors far larger than the docstring's shapes, or ones kept growing in a loop)")
+
+
 def _error_message(error, submission_dir):
     if isinstance(error, SystemExit):
         message = "SystemExit: your code called sys.exit() or exit()"
-    elif isinstance(error, MemoryError):
-        limit = resource.getrlimit(resource.RLIMIT_DATA)[0]
-        allowed = f"the {limit // 2**20} MB" if limit != resource.RLIM_INFINITY else "all the"
-        message = (f"MemoryError: your code asked for more than {allowed} memory the sandbox allows: "
-                   "look for arrays or tensors far larger than the shapes in the docstring, or ones kept in a loop")
     else:
         message = "".join(traceback.format_exception_only(type(error), error)).strip()
         # Paths relative to the submission: the same message wherever the sandbox put it.
         message = message.replace(os.path.join(os.path.realpath(submission_dir), ""), "")
+        message = message[-1600:] + _memory_hint(message)
     return {
         "op": "error",
         "type_names": [cls.__name__ for cls in type(error).__mro__],
@@ -260,7 +270,7 @@ def main(submission_dir, module_name, refused="[]", allowed="numpy"):
     hello = {"op": "ready"}
     notes = getattr(module, "_rnnkit_cell_errors", None)  # a notebook: the cells that raised
     if isinstance(notes, list) and all(isinstance(note, str) for note in notes):
-        hello["notes"] = [note[:300] for note in notes[:20]]
+        hello["notes"] = [note[:300] + _memory_hint(note[:300]) for note in notes[:20]]
     channel_out.write(encode_frame(hello))
     while True:
         try:
