@@ -256,22 +256,41 @@ def test_student_notebook_asks_for_each_function_and_holds_no_answer(homework_id
     assert len(experiments) == 2 and all(SKIP_TAG in cell.metadata["tags"] for cell in experiments)
 
 
+@pytest.mark.parametrize("opened", ["in_its_folder", "on_its_own"])
 @pytest.mark.parametrize("homework_id", NOTEBOOK_HOMEWORKS)
-def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, homework_id):
-    """In a real Jupyter kernel, as a student works, in a copy Jupyter renamed: the checks of the
-    unfinished notebook fail and say what is not implemented yet; after the answers are filled
-    in, they all pass, and say that hidden tests run too."""
+def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, homework_id, opened):
+    """In a real Jupyter kernel, as a student works, in a copy Jupyter renamed, inside the
+    homework's folder or alone in an empty one (a Colab tab): the checks of the unfinished
+    notebook fail and say what is not implemented yet; after the answers are filled in, they all
+    pass, and say that hidden tests run too. Alone, the notebook's first cell writes the files
+    the checks need; in its folder it writes nothing."""
     nbclient = pytest.importorskip("nbclient")
     questions = NOTEBOOK_HOMEWORKS[homework_id]
+    module = grader_trust.Homework(homework_id).module
     folder = tmp_path / homework_id
-    shutil.copytree(ASSIGNMENTS / homework_id, folder)
+    if opened == "in_its_folder":
+        shutil.copytree(ASSIGNMENTS / homework_id, folder)
+        (folder / f"{module}.ipynb").rename(folder / "Copy of the notebook (1).ipynb")
+    else:
+        folder.mkdir()
+        shutil.copy(ASSIGNMENTS / homework_id / f"{module}.ipynb", folder / "Copy of the notebook (1).ipynb")
     book = student_notebook(homework_id)
-    run = [cell for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
+    first = book.cells[0]
+    assert first.metadata["jupyter"]["source_hidden"] and SKIP_TAG in first.metadata["tags"]
+    run = [first] + [cell for cell in book.cells if SKIP_TAG not in cell.metadata.get("tags", [])]
     filled = [cell for cell in answered(book, solution_of(homework_id)).cells if ANSWER_TAG in cell.metadata.get("tags", [])]
     book.cells = run + filled + [nbformat.v4.new_code_cell(f'grader.check("{question}")') for question in questions]
-    (folder / f"{grader_trust.Homework(homework_id).module}.ipynb").rename(folder / "Copy of the notebook (1).ipynb")
     nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}}).execute()
+    wrote = "".join(output.get("text", "") for output in book.cells[0].outputs)
+    if opened == "in_its_folder":
+        assert wrote == ""
+    else:
+        assert "opened on its own" in wrote
+        written = {"tests", "rnnkit_testing.py", "conftest.py", f"test_public_{module}.py"}
+        assert {p.name for p in folder.iterdir()} - {"__pycache__", ".OTTER_LOG"} == written | {"Copy of the notebook (1).ipynb"}
+        for name in ("rnnkit_testing.py", f"tests/{sorted(questions)[0]}.py"):
+            assert (folder / name).read_text() == (ASSIGNMENTS / homework_id / name).read_text()
     outputs = ["".join(output.get("data", {}).get("text/plain", output.get("text", "")) for output in cell.outputs)
                for cell in book.cells if cell.source.startswith("grader.check")]
     before, after = outputs[:len(questions)], outputs[len(questions):]

@@ -3,6 +3,7 @@
 import os
 import signal
 
+import numpy as np
 import pytest
 
 from rnnkit import sandbox
@@ -137,6 +138,9 @@ def hoard():
 def answer():
     HOARD.clear()
     return 42
+
+def echo(value):
+    return value
 """
 
 
@@ -151,6 +155,11 @@ def test_a_call_that_hoards_memory_meets_the_sandboxs_limit_and_the_next_call_ru
         with pytest.raises(Exception, match=r"MemoryError: Unable to allocate .* asked for more than the 512 MB of memory the sandbox allows") as raised:
             student.hoard()
         assert not isinstance(raised.value, SubmissionFailed), "the call failed, the sandbox did not"
+        # The memory still held, even the kit's side of a call has none: a memory message, not
+        # the worker's own traceback.
+        with pytest.raises(Exception, match="512 MB of memory the sandbox allows") as raised:
+            student.echo(np.ones(2**20))
+        assert "worker.py" not in str(raised.value)
         assert student.answer() == 42
         peak_kb = int(next(line.split()[1] for line in open(f"/proc/{student._worker.process.pid}/status")
                            if line.startswith("VmHWM:")))

@@ -62,6 +62,7 @@ WORKER_ENV = {
     # the student's call with "could not create a primitive". Same results, fewer kept.
     "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "16",
 }
+_SANDBOX_NOISE = re.compile(r"Error in cpuinfo: ")
 MAX_FAILURES = 3  # crashes or unreadable replies of one function before it is not called again
 
 
@@ -669,10 +670,13 @@ class Worker:
             raise DiskLimitExceeded
 
     def stderr_tail(self, limit=1500):
+        """The last of what the worker printed, without what a library says about the sandbox
+        itself (torch cannot read /proc/cpuinfo in a container): the student's own output."""
         self.stderr.seek(0, os.SEEK_END)
         size = self.stderr.tell()
         self.stderr.seek(max(0, size - limit))
-        return self.stderr.read().decode("utf-8", "replace").strip()
+        lines = self.stderr.read().decode("utf-8", "replace").splitlines()
+        return "\n".join(line for line in lines if not _SANDBOX_NOISE.match(line)).strip()
 
     def exit_description(self):
         try:

@@ -45,14 +45,14 @@ def _take_protocol_channel():
 
 
 def _read_exactly(stream, size):
-    chunks = []
-    while size:
-        chunk = stream.read(size)
-        if not chunk:
+    data, got = bytearray(size), 0  # one buffer, read into: no second copy to join
+    view = memoryview(data)
+    while got < size:
+        count = stream.readinto(view[got:])
+        if not count:
             raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+        got += count
+    return bytes(data) if size < 64 else data
 
 
 def _student_traceback(error, submission_dir):
@@ -277,10 +277,19 @@ def main(submission_dir, module_name, refused="[]", allowed="numpy"):
             request = decode_payload(_read_exactly(channel_in, frame_length(_read_exactly(channel_in, HEADER_SIZE))))
         except EOFError:
             return
+        except MemoryError:  # the student's code holds all the memory: the call cannot even be read
+            os.write(2, f"MemoryError: no memory was left to receive the next call{_memory_hint('MemoryError')}\n".encode())
+            os._exit(1)
         try:
             frame = encode_frame(_call(module, request, submission_dir))
         except (ProtocolError, RecursionError, ValueError, TypeError) as error:
             frame = encode_frame({"op": "protocol_error", "message": str(error)[:500]})
+        except MemoryError:  # in the kit's code around the call: unpacking its inputs, packing its result
+            frame = encode_frame({
+                "op": "error", "type_names": ["MemoryError", "Exception", "BaseException", "object"],
+                "message": f"MemoryError: no memory was left to pass this call's inputs or result{_memory_hint('MemoryError')}",
+                "traceback": "",
+            })
         channel_out.write(frame)
 
 

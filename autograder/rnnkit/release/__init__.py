@@ -21,7 +21,7 @@ What students receive is derived, never edited by hand:
 import pytest
 
 from rnnkit import PACKAGE_DIR
-from rnnkit.release.notebook import NOTEBOOK_SOURCE, student_notebook
+from rnnkit.release.notebook import NOTEBOOK_SOURCE, student_notebook, with_checks_cell
 from rnnkit.release.stubs import make_stub
 from rnnkit.results import PUBLIC_TESTS, GradescopeResults
 from rnnkit_testing import tested_function
@@ -108,6 +108,10 @@ def render(homework):
                 function = tested_function(record["name"])
                 public_points[function] = public_points.get(function, 0) + record["max_score"]
         files.update(student_notebook(homework, public_points, homework.limits.call_timeout))
+        notebook = f"{homework.module}.ipynb"
+        needed = {name: text for name, text in files.items()
+                  if name.startswith("tests/") or name in ("rnnkit_testing.py", "conftest.py", f"test_public_{homework.module}.py")}
+        files[notebook] = with_checks_cell(files[notebook], needed)
     return files
 
 

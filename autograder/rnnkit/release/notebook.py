@@ -19,11 +19,15 @@ then gets the same marked TODO block as the module stub.
 """
 
 import ast
+import base64
 import copy
+import io
 import re
 import subprocess
 import sys
 import tempfile
+import textwrap
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -60,6 +64,49 @@ def test_{question}(env):
     from rnnkit_testing import check_notebook
     check_notebook(env, {module!r}, {functions!r}, call_timeout={call_timeout:g})
 '''
+
+
+# The first cell of the student notebook: the files `grader.check` needs, written beside the
+# notebook when it was opened away from its folder (a Colab tab, an upload of only the .ipynb).
+# Folded in Jupyter and Colab; the autograder skips it (it has the files already).
+CHECKS_CELL = '''#@title Run me first: the files the checks need when this notebook is opened on its own (nothing to change here)
+{skip}
+import base64, io, os, zipfile
+
+_CHECKS = """
+{payload}
+"""
+with zipfile.ZipFile(io.BytesIO(base64.b64decode(_CHECKS))) as _bundle:
+    _missing = [name for name in _bundle.namelist() if not os.path.exists(name)]
+    if {first_test!r} in _missing:  # opened away from the homework's folder
+        for _name in _missing:
+            _bundle.extract(_name)
+        print("This notebook was opened on its own: wrote the files its checks need here:", ", ".join(_missing))
+'''
+
+
+def checks_cell(files):
+    """The notebook's first cell, carrying ``files`` ({name: text}: the checks, the public tests,
+    rnnkit_testing.py, conftest.py) as a zip. Deterministic: the same files give the same cell."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name in sorted(files):
+            bundle.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), files[name],
+                            compress_type=zipfile.ZIP_DEFLATED)
+    payload = "\n".join(textwrap.wrap(base64.b64encode(buffer.getvalue()).decode(), 100))
+    first_test = min(name for name in files if name.startswith("tests/"))
+    cell = nbformat.v4.new_code_cell(CHECKS_CELL.format(skip=SKIP_LINE, payload=payload, first_test=first_test))
+    cell.metadata.update({"tags": [SKIP_TAG], "jupyter": {"source_hidden": True}, "cellView": "form"})
+    return cell
+
+
+def with_checks_cell(notebook_text, files):
+    """The student notebook with ``checks_cell(files)`` first."""
+    book = nbformat.reads(notebook_text, as_version=4)
+    cell = checks_cell(files)
+    cell["id"] = "checks"
+    book.cells.insert(0, cell)
+    return nbformat.writes(book) + "\n"
 
 
 class NotebookSourceError(ValueError):
