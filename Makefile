@@ -1,5 +1,5 @@
 # rnnkit: one command to set up and grade, one to set up and test.
-#   make demo   build the student release and autograder zips, grade the bundled sample class
+#   make demo   build the student release and autograder zips, grade the sample class (written from recipes)
 #   make test   run the kit's own test suite
 # Both create .venv on first use. TORCH pins the CPU build this machine's wheel cache provides;
 # any torch >= 2.1 works.

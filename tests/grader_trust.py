@@ -6,8 +6,10 @@ Every check grades a submission with the real `rnnkit grade` CLI and reads resul
 - each realistic student bug (a `Mutant`: a textual edit of the reference) loses points, and the
   first failed test, the one a student reads first, explains it with the expected concept keyword;
 - no message a student reads spells out code of the reference that the stub does not already show;
-- correct implementations written differently (tests/submissions/hwN_alternatives/*) get full
-  marks, so the graders do not insist on one particular way of writing the code.
+- correct implementations written differently get full marks, so the graders do not insist on one
+  particular way of writing the code: HW1's and HW2's are files of their own
+  (tests/submissions/hwN_alternatives/*), HW3's and HW4's the reference with some functions'
+  bodies written another way (tests/alternatives.py), so they cannot drift from it elsewhere.
 
 The reference, the stub and the mutants are graded once per test run (`graded`): the public-test
 parity check (tests/test_public_parity.py) reads the same results.json instead of grading again.
@@ -27,6 +29,7 @@ from typing import NamedTuple
 
 import pytest
 
+from alternatives import ALTERNATIVES
 from conftest import ROOT, failed_outputs, total
 from rnnkit import homeworks
 from rnnkit.release.stubs import make_stub
@@ -49,9 +52,10 @@ class Homework:
         self.given = homeworks.load(homework_id).given  # public functions students receive whole
         self.solution = ROOT / "solutions" / homework_id / f"{self.module}.py"
         short = homework_id.split("_", 1)[0]  # hw1_rnn_cell -> hw1
-        self.alternatives = sorted(
-            (ROOT / "tests" / "submissions" / f"{short}_alternatives").glob(f"*/{self.module}.py")
-        )
+        files = (ROOT / "tests" / "submissions" / f"{short}_alternatives").glob(f"*/{self.module}.py")
+        # name -> its source, or the function bodies it writes differently from the reference
+        self.alternatives = {path.parent.name: path for path in files}
+        self.alternatives.update(ALTERNATIVES.get(homework_id, {}))
 
     @cached_property
     def reference_code(self):
@@ -208,10 +212,41 @@ class Homework:
                           if isinstance(item, ast.FunctionDef) and not item.name.startswith("_")}
         return names
 
-    def alternative_gets_full_marks(self, grade, path):
-        results = grade(self.id, path)
+    def alternative_source(self, name):
+        alternative = self.alternatives[name]
+        if isinstance(alternative, Path):
+            return alternative.read_text()
+        return with_bodies(self.solution.read_text(), alternative, f"alternative {name}")
+
+    def alternative_gets_full_marks(self, grade_source, name):
+        results = grade_source(self.id, self.module, self.alternative_source(name))
         score, max_score = total(results)
-        assert score == max_score, f"correct alternative {path.parent.name} lost points:\n{describe(results)}"
+        assert score == max_score, f"correct alternative {name} lost points:\n{describe(results)}"
+
+
+def with_bodies(source, bodies, what):
+    """``source`` with the bodies (what follows the docstring) of the functions and methods named
+    in ``bodies`` ("generate", "CharLSTM.forward") replaced by the given code."""
+    lines = source.splitlines()
+    spans = {}
+
+    def visit(nodes, prefix=""):
+        for node in nodes:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.FunctionDef):
+                body = node.body
+                if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and len(body) > 1:
+                    body = body[1:]  # keep the docstring
+                spans[prefix + node.name] = (body[0].lineno - 1, node.end_lineno, body[0].col_offset)
+
+    visit(ast.parse(source).body)
+    for name in sorted(bodies, key=lambda n: -spans.get(n, (0,))[0]):
+        if name not in spans:
+            pytest.fail(f"{what} out of sync with the reference: it has no function {name}", pytrace=False)
+        start, end, indent = spans[name]
+        lines[start:end] = [" " * indent + line if line.strip() else "" for line in bodies[name].splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 # -- graded once per test run

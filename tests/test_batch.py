@@ -17,8 +17,13 @@ import pytest
 from conftest import RNNKIT, ROOT, chromium_dom
 from rnnkit.batch.export import NotAnExport, Submitter, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
+from rnnkit.sample_class import MODULES, older_grader_entries, write_export
 
-SAMPLE = ROOT / "samples" / "sample_class" / "hw1_rnn_cell"
+
+@pytest.fixture(scope="module")
+def sample_export(tmp_path_factory):
+    """HW1's sample class, written from its recipes."""
+    return write_export("hw1_rnn_cell", tmp_path_factory.mktemp("sample_export") / "hw1_rnn_cell")
 
 ODD_METADATA = """\
 ---
@@ -126,13 +131,13 @@ def grade_export(export, out, *extra, timeout=900):
 
 
 @pytest.fixture(scope="module")
-def sample_class(tmp_path_factory):
-    """The bundled HW1 sample class, zipped as Gradescope hands it out, and graded once."""
+def sample_class(tmp_path_factory, sample_export):
+    """HW1's sample class, zipped as Gradescope hands it out, and graded once."""
     work = tmp_path_factory.mktemp("sample")
     archive = work / "export.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
-        for path in sorted(SAMPLE.rglob("*")):
-            bundle.write(path, Path("assignment_1234_export") / path.relative_to(SAMPLE))
+        for path in sorted(sample_export.rglob("*")):
+            bundle.write(path, Path("assignment_1234_export") / path.relative_to(sample_export))
     proc = grade_export(archive, work / "out", "--workers", "2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return work / "out", proc.stdout
@@ -173,14 +178,14 @@ def test_the_report_renders_in_chromium_with_its_figures(sample_class, tmp_path)
     assert "Not graded" in dom and "submission_1112" in dom and "rnn_cell_forward" in dom
 
 
-def test_killed_with_sigkill_and_run_again_it_grades_only_what_is_missing(tmp_path):
+def test_killed_with_sigkill_and_run_again_it_grades_only_what_is_missing(tmp_path, sample_export):
     """The final grades.csv is byte for byte the one of an uninterrupted run."""
     export = tmp_path / "export"
     export.mkdir()
     keep = [f"submission_{i}" for i in (1100, 1101, 1102, 1104, 1105, 1110)]
     for name in keep:
-        shutil.copytree(SAMPLE / name, export / name)
-    metadata = (SAMPLE / "submission_metadata.yml").read_text()
+        shutil.copytree(sample_export / name, export / name)
+    metadata = (sample_export / "submission_metadata.yml").read_text()
     (export / "submission_metadata.yml").write_text(metadata)  # records without folders: skipped alike
 
     whole = grade_export(export, tmp_path / "whole", "--workers", "2")
@@ -208,14 +213,21 @@ def test_killed_with_sigkill_and_run_again_it_grades_only_what_is_missing(tmp_pa
 
 
 def test_rnnkit_demo_the_quick_starts_main_job_runs(tmp_path):
-    """`make demo` runs `rnnkit demo`: the release, the zips and every bundled sample class."""
+    """`make demo` runs `rnnkit demo`: the release, the zips and every sample class, written from its
+    recipes. Its recorded scores are the current graders' (sample_class_scores.json): regrade.csv
+    lists exactly the entries recorded by an "older grader"."""
     proc = subprocess.run([*RNNKIT, "demo", "--out", str(tmp_path), "--workers", "2"],
                           capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for homework in ("hw1_rnn_cell", "hw2_lstm_gates", "hw3_text_generation"):
+    for homework in ("hw1_rnn_cell", "hw2_lstm_gates", "hw3_text_generation", "hw4_seq2seq"):
         assert (tmp_path / homework / "report.html").is_file()
         assert (tmp_path / homework / "grades.csv").read_text().count("\n") > 5
-    assert "grades.csv" in proc.stdout and "regrade.csv: 1 submission whose score differs" in proc.stdout
+    assert "grades.csv" in proc.stdout
+    for homework in MODULES:
+        regrades = list(csv.DictReader(io.StringIO((tmp_path / homework / "regrade.csv").read_text())))
+        assert [r["Submission ID"] for r in regrades] == older_grader_entries(homework), (
+            f"{homework}: the sample class's recorded scores are not the current graders': "
+            "run `python -m rnnkit.sample_class --record`")
     # HW3's class handed in notebooks (and two modules), through the same path.
     rows = {row["Submission ID"]: row for row in csv.DictReader(io.StringIO(
         (tmp_path / "hw3_text_generation" / "grades.csv").read_text()))}
@@ -242,9 +254,9 @@ def small_export(tmp_path, sources):
     return export
 
 
-def fake_results(kit_error=None, output=None):
+def fake_results(kit_error=None, output=None, status="graded"):
     results = {"tests": [{"name": "f: one", "number": "1.1", "score": 1.0, "max_score": 1.0, "status": "passed"}],
-               "extra_data": {"homework": "hw1_rnn_cell"}}
+               "extra_data": {"homework": "hw1_rnn_cell", "status": status}}
     if kit_error:
         results["extra_data"]["kit_error"] = kit_error
     if output:
@@ -253,8 +265,8 @@ def fake_results(kit_error=None, output=None):
 
 
 def test_resume_grades_kit_problems_again_and_skips_the_rest(tmp_path, monkeypatch, capsys):
-    """A results.json with a kit error (or, from a run killed before it was noted, with the kit's
-    sentence closing its output) is not a grade: the next run grades it again."""
+    """A results.json with a kit error (or, from a run killed before the batch noted it, the
+    engine's own status "kit problem") is not a grade: the next run grades it again."""
     import rnnkit.batch
     from rnnkit import homeworks
     from rnnkit.batch.pool import Done
@@ -267,7 +279,7 @@ def test_resume_grades_kit_problems_again_and_skips_the_rest(tmp_path, monkeypat
         2: fake_results(kit_error="RuntimeError: the sandbox could not start"),
         3: {"score": 0.0, "output": rnnkit.batch.KIT_FAILED_OUTPUT,
             "extra_data": {"homework": "hw1_rnn_cell", "kit_error": "the grading process died"}},
-        4: fake_results(output="Some notes.\n\nThe autograder itself hit a problem (not your code's fault); ..."),
+        4: fake_results(status="kit problem"),
     }
     for key, results in previous.items():
         write_json_atomically(out / "submissions" / f"submission_{key}" / "results.json", results)

@@ -93,9 +93,9 @@ def _collector(builds_on):
         start=1,
     ):
         collector.tests[f"t{number}"] = {
-            "file": Path("test_x.py"), "name": f"{function}: case {number}", "number": f"1.{number}",
-            "max_score": 1.0, "visibility": "visible", "status": status,
-            "output": "" if status == "passed" else f"own message {number}", "own_cause": missing,
+            "file": Path("test_x.py"), "name": f"{function}: case {number}", "subject": function,
+            "number": f"1.{number}", "points": 1.0, "visibility": "visible", "status": status,
+            "message": "" if status == "passed" else f"own message {number}", "own_cause": missing,
         }
     return collector
 

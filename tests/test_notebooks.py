@@ -10,9 +10,9 @@ import pytest
 
 import grader_trust
 from conftest import ASSIGNMENTS, SOLUTIONS, failed_outputs, notebook_text, reference_cells, run_grade, total
-from rnnkit.grade import notebook_reader
-from rnnkit.grade.notebook import SKIP_TAG, NotebookProblem, read_file
-from rnnkit.grade.submission import stage
+from rnnkit.engine import notebook_reader
+from rnnkit.engine.notebook import SKIP_TAG, NotebookProblem, read_file
+from rnnkit.engine.submission import stage
 from rnnkit.release.notebook import ANSWER_TAG, answer_cells, answered
 
 HW = "hw3_text_generation"
@@ -287,9 +287,9 @@ def test_grader_check_runs_the_public_tests_in_the_students_kernel(tmp_path, hom
         assert wrote == ""
     else:
         assert "opened on its own" in wrote
-        written = {"tests", "rnnkit_testing.py", "conftest.py", f"test_public_{module}.py"}
+        written = {"tests", "rnnkit_testing", "conftest.py", f"test_public_{module}.py"}
         assert {p.name for p in folder.iterdir()} - {"__pycache__", ".OTTER_LOG"} == written | {"Copy of the notebook (1).ipynb"}
-        for name in ("rnnkit_testing.py", f"tests/{sorted(questions)[0]}.py"):
+        for name in ("rnnkit_testing/__init__.py", f"tests/{sorted(questions)[0]}.py"):
             assert (folder / name).read_text() == (ASSIGNMENTS / homework_id / name).read_text()
     outputs = ["".join(output.get("data", {}).get("text/plain", output.get("text", "")) for output in cell.outputs)
                for cell in book.cells if cell.source.startswith("grader.check")]

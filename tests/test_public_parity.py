@@ -175,14 +175,15 @@ class _Outcomes:
 
 def _fresh_imports(folder, module):
     """As in a new process started in ``folder``: its module, tests and rnnkit_testing not imported yet."""
-    for name in (module, f"test_public_{module}", "rnnkit_testing", "conftest"):
-        sys.modules.pop(name, None)
+    for name in [*sys.modules]:
+        if name in (module, f"test_public_{module}", "conftest") or name.split(".")[0] == "rnnkit_testing":
+            sys.modules.pop(name, None)
     os.chdir(folder)
     sys.path.insert(0, str(folder))
 
 
 def _released_copy_used(folder):
-    used = Path(sys.modules["rnnkit_testing"].__file__).resolve().parent
+    used = Path(sys.modules["rnnkit_testing"].__file__).resolve().parent.parent
     assert used == Path(folder).resolve(), f"imported rnnkit_testing from {used}, not the assignment copy"
 
 
@@ -212,7 +213,7 @@ def _student_notebook(folder, module, answers):
     """{question: {passed, message}}: the notebook students receive (its answer cells holding
     ``answers``' definitions, or as given), run cell by cell; each grader.check is otter's."""
     import nbformat
-    from rnnkit.grade.notebook import SKIP_TAG
+    from rnnkit.engine.notebook import SKIP_TAG
     from rnnkit.release.notebook import answered
 
     _fresh_imports(folder, module)

@@ -30,6 +30,7 @@ import grader_modes
 from conftest import ROOT, SOLUTIONS, run_grade, total
 from rnnkit import sandbox
 from rnnkit.results import SCHEMA
+from rnnkit.sandbox import ipc, processes, users
 from test_hostile_submissions import (  # noqa: F401 - fixtures, shared with the hostile submissions
     HW,
     MODE_PARAMS,
@@ -41,11 +42,11 @@ from test_hostile_submissions import (  # noqa: F401 - fixtures, shared with the
     reference_with,
 )
 
-SANDBOX_UIDS = (grader_modes.TEST_UID, sandbox.NOBODY[0])  # and every uid from OWN_UID_BASE on
+SANDBOX_UIDS = (grader_modes.TEST_UID, users.NOBODY[0])  # and every uid from OWN_UID_BASE on
 
 
 def _sandbox_uid(uid):
-    return uid >= sandbox.OWN_UID_BASE or uid in SANDBOX_UIDS
+    return uid >= users.OWN_UID_BASE or uid in SANDBOX_UIDS
 
 
 def sysv_ipc_of_sandboxes():
@@ -71,8 +72,8 @@ def orphaned_sandbox_processes():
     orphans = []
     for line in listing.splitlines():
         uid = int(line.split()[0])
-        grading_pid = (uid - sandbox.OWN_UID_BASE) // sandbox.PER_PROCESS
-        if uid >= sandbox.OWN_UID_BASE and not os.path.exists(f"/proc/{grading_pid}"):
+        grading_pid = (uid - users.OWN_UID_BASE) // users.PER_PROCESS
+        if uid >= users.OWN_UID_BASE and not os.path.exists(f"/proc/{grading_pid}"):
             orphans.append(line)
     return orphans
 
@@ -132,7 +133,7 @@ lock = multiprocessing.Lock(); lock.acquire(); lock.release()
 memory = shared_memory.SharedMemory(create=True, size=4096); memory.close(); memory.unlink()
 print(json.dumps({"errors": errors, "torch": torch.__version__}))
 '''
-    proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "autograder" / "rnnkit")],
+    proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "autograder" / "rnnkit" / "sandbox")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.splitlines()[-1])
@@ -160,15 +161,15 @@ print(json.dumps([libc.shmget(0, 8 << 20, 0o1600), libc.semget(0, 2, 0o1600), li
 def test_the_grader_removes_what_a_sandbox_uid_left(mode):
     """Belt and braces for a kernel without the filter: the grader removes a sandbox uid's IPC
     objects, as root with CAP_SYS_ADMIN and as Docker's root without it (as that uid)."""
-    uid = sandbox.OWN_UID_BASE + 1_999_777  # a sandbox uid no grading process here makes
+    uid = users.OWN_UID_BASE + 1_999_777  # a sandbox uid no grading process here makes
     _make_ipc_as(uid)
-    assert len(sandbox.sysv_ipc_of(uid)) == 3
-    code = f"from rnnkit import sandbox; print(sandbox.remove_sysv_ipc_of({uid}))"
+    assert len(ipc.sysv_ipc_of(uid)) == 3
+    code = f"from rnnkit.sandbox import ipc; print(ipc.remove_sysv_ipc_of({uid}))"
     proc = subprocess.run([*grader_modes.prefix(mode), sys.executable, "-c", code], capture_output=True,
                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT / "autograder")})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
-    assert sandbox.sysv_ipc_of(uid) == []
+    assert ipc.sysv_ipc_of(uid) == []
 
 
 # --- another sandbox's files --------------------------------------------------------------------
@@ -192,6 +193,8 @@ def _snoop():
 
 
 def _look():
+    import json
+    import os
     candidates, leaked, seen = set(), [], False
     for top in ("/tmp", "/var/tmp", "/dev/shm"):
         try:
@@ -211,9 +214,13 @@ def _look():
                 continue
             for i, arg in enumerate(argv):
                 if arg.endswith(b"worker.py") and i + 1 < len(argv):
-                    seen = seen or os.path.realpath(argv[i + 1].decode()) != os.path.realpath(os.getcwd())
-                    candidates.add(argv[i + 1].decode())
-                    candidates.add(os.path.dirname(argv[i + 1].decode()))
+                    try:  # the worker's settings: where its submission is
+                        staged = json.loads(argv[i + 1])["submission_dir"]
+                    except (ValueError, KeyError, TypeError):
+                        staged = argv[i + 1].decode()
+                    seen = seen or os.path.realpath(staged) != os.path.realpath(os.getcwd())
+                    candidates.add(staged)
+                    candidates.add(os.path.dirname(staged))
     except OSError:
         pass
     for folder in sorted(candidates):
@@ -248,7 +255,7 @@ def _worker_under(pid):
     for name in os.listdir("/proc"):
         try:
             if name.isdigit() and b"worker.py" in Path(f"/proc/{name}/cmdline").read_bytes():
-                if pid in sandbox.ancestors(int(name)):
+                if pid in processes.ancestors(int(name)):
                     return True
         except OSError:
             continue

@@ -8,18 +8,18 @@ import pytest
 
 from rnnkit import sandbox
 from rnnkit.sandbox import SandboxSpec, SandboxStudent, SandboxUnavailable
+from rnnkit.sandbox.policy import around
 from rnnkit_testing import SubmissionFailed
 
 
-def test_a_sandbox_that_cannot_start_is_the_kits_failure_on_every_call(monkeypatch, tmp_path):
+def test_a_sandbox_that_cannot_start_is_the_kits_failure_on_every_call(tmp_path):
     attempts = []
 
     def broken_worker(spec):
         attempts.append(spec)
         raise SandboxUnavailable("the sandbox could not start: no such user")
 
-    monkeypatch.setattr(sandbox, "Worker", broken_worker)
-    student = SandboxStudent(SandboxSpec(tmp_path, "rnn_cell", hidden=[]))
+    student = SandboxStudent(SandboxSpec(tmp_path, "rnn_cell", hidden=[]), start_worker=broken_worker)
     student.prestart()  # swallowed here: it must fail a test, not the whole run
     for _ in range(3):
         with pytest.raises(SandboxUnavailable):
@@ -87,11 +87,11 @@ def test_an_allowlist_grants_a_folder_minus_the_hidden_folders_inside_it(tmp_pat
         (site / folder).mkdir(parents=True)
     (site / "six.py").write_text("")
     (site / "rnnkit" / "__init__.py").write_text("")
-    allowed = sandbox._around(str(site), [str(site / "rnnkit" / "graders")])
+    allowed = around(str(site), [str(site / "rnnkit" / "graders")])
     assert allowed == [str(site / "numpy"), str(site / "rnnkit" / "__init__.py"), str(site / "six.py"), str(site / "torch")]
-    assert sandbox._around(str(site), [str(site / "rnnkit")]) == [str(site / n) for n in ("numpy", "six.py", "torch")]
-    assert sandbox._around(str(site / "numpy"), [str(site)]) == []  # inside a hidden folder
-    assert sandbox._around(str(site), [str(tmp_path / "elsewhere")]) == [str(site)]
+    assert around(str(site), [str(site / "rnnkit")]) == [str(site / n) for n in ("numpy", "six.py", "torch")]
+    assert around(str(site / "numpy"), [str(site)]) == []  # inside a hidden folder
+    assert around(str(site), [str(tmp_path / "elsewhere")]) == [str(site)]
 
 
 def test_a_silent_crash_at_import_is_tried_once_more(tmp_path):

@@ -2,9 +2,10 @@
 
 1. the student release (``assignments/``, regenerated from ``solutions/`` and the graders);
 2. each homework's Gradescope autograder zip;
-3. each homework's sample class (``samples/sample_class/<hw>/``, a Gradescope export of the
-   reference, the stub and realistic wrong and broken submissions) graded through the same path as
-   ``rnnkit grade-export``, with the gradebook printed and the report's location.
+3. each homework's sample class (a Gradescope export of the reference, the stub and realistic
+   wrong and broken submissions, written from ``sample_class.py``'s recipes into
+   ``OUT/sample_class/<hw>/``) graded through the same path as ``rnnkit grade-export``, with the
+   gradebook printed and the report's location.
 """
 
 from pathlib import Path
@@ -12,9 +13,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from rnnkit import KIT_ROOT, homeworks
-
-SAMPLES = KIT_ROOT / "samples" / "sample_class"
+from rnnkit import homeworks, sample_class
 
 
 def _gradebook_table(homework, csv_text):
@@ -54,10 +53,10 @@ def run_demo(console, out, workers=None):
     console.print("3. the sample class of each homework, graded as `rnnkit grade-export` does:")
     failed = False
     for homework in every:
-        export = SAMPLES / homework.id
-        if not export.is_dir():
-            console.print(f"   {homework.id}: no sample class bundled")
+        if homework.id not in sample_class.MODULES:
+            console.print(f"   {homework.id}: no sample class")
             continue
+        export = sample_class.write_export(homework.id, out / "sample_class" / homework.id)
         summary = grade_export(homework, export, out / homework.id, workers=workers)
         console.print(_gradebook_table(homework, (summary.out_dir / "grades.csv").read_text()))
         console.print(f"   report: {escape(str((summary.out_dir / 'report.html').resolve()))}")
@@ -67,3 +66,18 @@ def run_demo(console, out, workers=None):
             failed = True
             console.print(f"[bold yellow]kit error:[/] {escape(problem)}", highlight=False)
     return 2 if failed else 0
+
+
+def _demo(args, console):
+    return run_demo(console, args.out, workers=args.workers)
+
+
+def register(commands):
+    """Add `rnnkit demo` to the `rnnkit` parser."""
+    demo = commands.add_parser(
+        "demo", help="build the release and zips, then grade the bundled sample class of every homework"
+    )
+    demo.add_argument("--out", default="out/demo", help="folder for everything the demo writes")
+    demo.add_argument("--workers", type=int, help="grading processes (default: one per core)")
+    demo.set_defaults(run=_demo)
+

@@ -1,9 +1,8 @@
-"""A pytest plugin that watches the graders run and writes one Gradescope results.json.
+"""Gradescope's results.json from the graders' run: the test records of ``rnnkit_testing``, as
+Gradescope reads them, with one root cause per failure.
 
-Like pytest's own junitxml plugin it only observes: it records every collected test with its
-points and visibility, notes how each one ended, and builds the report in memory at the end. A test
-that never reported (the session was cut short) counts as failed, so every collected test appears
-with its max_score whatever happened to the submission.
+A test that never reported (the session was cut short) counts as failed, so every collected test
+appears with its max_score whatever happened to the submission.
 
 What a student sees for a failed test is a short message, never the grader's source or locals:
 an assertion's own text, their own exception with the traceback trimmed to their files, or a
@@ -19,28 +18,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from rnnkit_testing import (
-    StudentCodeError,
-    SubmissionFailed,
-    SubmissionStopped,
-    failure_message,
-    test_subject,
-    test_title,
-)
+from rnnkit.errors import KitError
+from rnnkit_testing import StudentCodeError, SubmissionFailed, SubmissionStopped, TestRecords
 
 PUBLIC_TESTS = "test_public.py"  # the graders' file that students receive too
-VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 INTERNAL_ERROR = "The autograder itself hit a problem on this test (not your code's fault); the details are in the autograder output your instructor can see. Ask them to regrade."
 
 
-class GraderError(Exception):
+class GraderError(KitError):
     """A grader test file is malformed (no points, unknown visibility...)."""
-
-
-def _describe_failure(error):
-    """(message for the student, is it the kit's fault?)"""
-    message = failure_message(error)
-    return (INTERNAL_ERROR, True) if message is None else (message, False)
 
 
 SCHEMA = json.loads((Path(__file__).with_name("gradescope_results.schema.json")).read_text())
@@ -66,8 +52,10 @@ def write_json_atomically(path, data):
     os.replace(temporary, path)
 
 
-class GradescopeResults:
-    """Collects outcomes; ``results()`` returns the Gradescope dict once the session is over.
+class GradescopeResults(TestRecords):
+    """The test records (``rnnkit_testing.TestRecords``) as Gradescope's results; ``results()``
+    returns the dict once the session is over. A grader problem (a file that cannot be imported, a
+    test without points) stops the run before any test: the graders are to be fixed first.
 
     ``builds_on`` maps what a test is about (a student function, a method such as
     ``Attention.forward``, or a topic such as ``training``) to the student functions it builds on
@@ -80,62 +68,38 @@ class GradescopeResults:
     message. Scores never change, only messages."""
 
     def __init__(self, builds_on=None):
-        self.tests = {}  # nodeid -> record, in collection order
+        super().__init__()
         self.kit_errors = []  # details for the instructor: grader bugs, sandbox problems
         self.builds_on = dict(builds_on or {})
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, session, config, items):
-        files = {}
-        for item in items:
-            marker = item.get_closest_marker("points")
-            if marker is None or not marker.args:
-                raise GraderError(f"{item.nodeid} has no @pytest.mark.points(n)")
-            visibility = marker.kwargs.get("visibility", "visible")
-            if visibility not in VISIBILITIES:
-                raise GraderError(f"{item.nodeid}: visibility must be one of {VISIBILITIES}")
-            name = test_title(item)
-            # The public tests are 0.k, on Gradescope as in the student's own pytest report, so
-            # their numbers do not move when a hidden grader file is added.
-            file_number = 0 if item.path.name == PUBLIC_TESTS else files.setdefault(item.path, len(files) + 1)
-            test_number = sum(1 for t in self.tests.values() if t["file"] == item.path) + 1
-            self.tests[item.nodeid] = {
-                "file": item.path,
-                "name": name,
-                "number": f"{file_number}.{test_number}",
-                "max_score": float(marker.args[0]),
-                "visibility": visibility,
-                "status": None,
-                "output": "",
-            }
+    def raise_grader_problems(self):
+        """GraderError with the first problem found, if the graders had any."""
+        if self.problems:
+            more = len(self.problems) - 1
+            raise GraderError(self.problems[0] + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
-        record = self.tests.get(item.nodeid)
-        if record is None or record["status"] == "failed":
-            return
-        if report.failed:
-            error = call.excinfo.value if call.excinfo else None
-            message, kit_fault = _describe_failure(error)
-            if kit_fault:  # a grader bug or a sandbox that could not start
-                trace = "".join(traceback.format_exception(error)) if error else report.longreprtext
-                self.kit_errors.append(f"{item.nodeid} ({report.when}):\n{trace}")
-            # Its own message stands, whatever the test builds on, when the function is not there
-            # or not written yet, when the whole submission stopped answering (the message names
-            # the real cause), or when the kit itself failed.
-            own_cause = (
-                kit_fault
-                or isinstance(error, SubmissionStopped)
-                or (isinstance(error, SubmissionFailed) and "has no function named" in str(error))
-                or (isinstance(error, StudentCodeError) and "NotImplementedError" in error.type_names)
-            )
-            record.update(status="failed", output=message, own_cause=own_cause)
-        elif report.skipped:
-            record.update(status="failed", output="this test was skipped, so it earns no points")
-        elif report.when == "call" and report.passed:
-            record["status"] = "passed"
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        super().pytest_collection_modifyitems(items)
+        if self.problems:  # the graders are to be fixed first: nothing runs
+            items[:] = []
+            self.tests.clear()
+
+    def failed(self, record, item, report, error):
+        kit_fault = record["message"] is None
+        if kit_fault:  # a grader bug or a sandbox that could not start
+            record["message"] = INTERNAL_ERROR
+            trace = "".join(traceback.format_exception(error)) if error else report.longreprtext
+            self.kit_errors.append(f"{item.nodeid} ({report.when}):\n{trace}")
+        # Its own message stands, whatever the test builds on, when the function is not there or
+        # not written yet, when the whole submission stopped answering (the message names the real
+        # cause), or when the kit itself failed.
+        record["own_cause"] = (
+            kit_fault
+            or isinstance(error, SubmissionStopped)
+            or (isinstance(error, SubmissionFailed) and "has no function named" in str(error))
+            or (isinstance(error, StudentCodeError) and "NotImplementedError" in error.type_names)
+        )
 
     def _failing_roots(self, function, first_failures, seen=()):
         """The most upstream functions ``function`` builds on that fail a test of their own."""
@@ -151,10 +115,10 @@ class GradescopeResults:
         return list(dict.fromkeys(roots))
 
     def _root_cause_message(self, record, first_failures):
-        function = test_subject(record["name"])
+        function = record["subject"]
         roots = self._failing_roots(function, first_failures)
         if not roots or record.get("own_cause"):
-            return record["output"]
+            return record["message"]
         causes = "; ".join(
             f"`{root}` fails test {first_failures[root]['number']} (\"{first_failures[root]['name']}\")"
             for root in roots
@@ -168,7 +132,7 @@ class GradescopeResults:
         first_failures = {}  # function -> its first failed test
         for record in self.tests.values():
             if record["status"] == "failed":
-                first_failures.setdefault(test_subject(record["name"]), record)
+                first_failures.setdefault(record["subject"], record)
         tests = []
         for record in self.tests.values():
             passed = record["status"] == "passed"
@@ -177,8 +141,8 @@ class GradescopeResults:
                 {
                     "name": record["name"],
                     "number": record["number"],
-                    "score": record["max_score"] if passed else 0.0,
-                    "max_score": record["max_score"],
+                    "score": record["points"] if passed else 0.0,
+                    "max_score": record["points"],
                     "status": "passed" if passed else "failed",
                     "output": output,
                     "visibility": record["visibility"],

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import hw1_reference as ref
+from . import hw1_reference as ref
 from rnnkit_testing import assert_array, assert_close, assert_tuple, assert_unchanged
 
 GLOBAL_HINT = (

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import hw1_reference as ref
+from . import hw1_reference as ref
 from rnnkit_testing import assert_array, assert_close, assert_raises, assert_unchanged
 
 # ---------------------------------------------------------------- output_layer

@@ -4,7 +4,7 @@ on the lecture's hand-computed example and on random batches with D != H."""
 import numpy as np
 import pytest
 
-import hw2_reference as ref
+from . import hw2_reference as ref
 from rnnkit_testing import assert_array, assert_close, assert_unchanged
 
 N, D, H = 3, 4, 5

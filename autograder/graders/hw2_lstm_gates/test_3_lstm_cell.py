@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import hw2_reference as ref
+from . import hw2_reference as ref
 from rnnkit_testing import assert_array, assert_close, assert_tuple, assert_unchanged
 
 ORDER_NAMES = {"ifog": "i, f, o, g (the CS231n assignment's order)", "igfo": "i, g, f, o (TensorFlow 1's order)"}

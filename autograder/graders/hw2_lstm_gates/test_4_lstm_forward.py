@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import hw2_reference as ref
+from . import hw2_reference as ref
 from rnnkit_testing import assert_array, assert_close, assert_tuple, assert_unchanged
 
 

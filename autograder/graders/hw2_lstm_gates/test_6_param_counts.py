@@ -2,7 +2,7 @@
 
 import pytest
 
-import hw2_reference as ref
+from . import hw2_reference as ref
 from rnnkit_testing import StudentCodeError, assert_int, assert_raises
 
 GATES = {"simple_rnn": "its single tanh unit", "lstm": "each of its four gates (i, f, g, o)", "gru": "each of its three gates (r, z, n)"}

@@ -7,7 +7,7 @@ so these tests depend on concat_to_split alone.
 import numpy as np
 import pytest
 
-import hw2_reference as ref
+from . import hw2_reference as ref
 from rnnkit_testing import assert_array, assert_arrays, assert_close, assert_unchanged
 
 SPLIT_NAMES = ("W_x", "b_x", "W_h", "b_h")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import hw2_reference as ref
+from . import hw2_reference as ref
 from numerical import numerical_grad
 from rnnkit_testing import assert_arrays, assert_close, assert_shape, assert_unchanged
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import hw3_reference as ref
+from . import hw3_reference as ref
 from rnnkit_testing import assert_dict, assert_str_list, assert_tensor, assert_tuple
 
 SEGMENT_HINT = (

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-import hw3_reference as ref
+from . import hw3_reference as ref
 from rnnkit_testing import StudentCodeError, assert_close, assert_tensor, assert_tuple
 
 FORWARD_HINT = "The logits are fc applied to the LSTM's output at the last time step, with no softmax."

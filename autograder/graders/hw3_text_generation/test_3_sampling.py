@@ -8,7 +8,7 @@ reweighting than to p ** (1 / T) (the temperature multiplied, ignored or applied
 import numpy as np
 import pytest
 
-import hw3_reference as ref
+from . import hw3_reference as ref
 from rnnkit_testing import StudentCodeError, assert_int
 
 PROBS = np.array([0.05, 0.1, 0.0, 0.5, 0.2, 0.15])

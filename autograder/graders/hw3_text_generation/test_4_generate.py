@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-import hw3_reference as ref
+from . import hw3_reference as ref
 from rnnkit_testing import StudentCodeError, assert_str
 
 SEED = "the cat sat on"

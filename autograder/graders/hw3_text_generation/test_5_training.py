@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-import hw3_reference as ref
+from . import hw3_reference as ref
 from rnnkit_testing import StudentCodeError, assert_tensor
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import hw4_reference as ref
+from . import hw4_reference as ref
 from rnnkit_testing import assert_int_list, assert_int_tensor, assert_tuple, assert_vocab
 
 SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "cat", "ran"], ["the", "end"]]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-import hw4_reference as ref
+from . import hw4_reference as ref
 from rnnkit_testing import assert_close, assert_float_tensor, assert_loads_weights, assert_tuple
 
 H = 6

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-import hw4_reference as ref
+from . import hw4_reference as ref
 from rnnkit_testing import assert_int_lists, assert_loads_weights
 
 V_SRC, V_TGT, E, H = 10, 9, 5, 6

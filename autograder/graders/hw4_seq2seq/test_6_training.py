@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-import hw4_reference as ref
+from . import hw4_reference as ref
 from rnnkit_testing import assert_state_dict
 
 E, H = 16, 32

@@ -23,7 +23,7 @@ from rnnkit.batch.export import NotAnExport, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
 from rnnkit.batch.pool import GradingPool, Task
 from rnnkit.batch.report import crashed_at_import
-from rnnkit.grade import NOT_GRADABLE
+from rnnkit.engine import STATUS_KIT_PROBLEM, STATUS_NOT_GRADED
 from rnnkit.results import write_json_atomically
 
 __all__ = ["NotAnExport", "grade_export"]
@@ -55,23 +55,17 @@ def _finished(path, homework_id):
     return results
 
 
-KIT_PROBLEM = "kit problem"  # the status of a submission the kit itself failed to grade
 KIT_FAILED_OUTPUT = (
     "The autograder itself hit a problem and could not grade this submission (not your code's "
     "fault); your instructor's grade-export report lists it. Ask them to regrade."
 )
-# How rnnkit.grade ends a results.json's output when the kit failed (its last paragraph).
-KIT_FAILED_SENTENCE = "The autograder itself hit a problem"
 
 
 def _kit_failed(results):
-    """Did the kit itself fail on this results.json? Its kit_error says so; a run killed between
-    the grader's writing the file and the supervisor's noting the error leaves only the sentence
-    rnnkit.grade appends to the output."""
-    if results.get("extra_data", {}).get("kit_error"):
-        return True
-    output = str(results.get("output", "")).rstrip()
-    return output.rsplit("\n\n", 1)[-1].startswith(KIT_FAILED_SENTENCE)
+    """Did the kit itself fail on this results.json? The engine's status says so, or the batch's
+    own kit_error (a grading process that died before writing its results)."""
+    extra = results.get("extra_data", {})
+    return bool(extra.get("kit_error")) or extra.get("status") == STATUS_KIT_PROBLEM
 
 
 def _status(submission, results):
@@ -79,12 +73,12 @@ def _status(submission, results):
         return f"not graded: {submission.problem}"
     if results is None:
         return "not graded: no results"
-    kit_error = results.get("extra_data", {}).get("kit_error")
-    if kit_error:  # graded or not, the kit failed: its scores cannot be trusted
-        return f"{KIT_PROBLEM}: " + (str(kit_error).strip().splitlines() or [""])[0][:300]
-    output = results.get("output", "")
-    if output.startswith(NOT_GRADABLE):
-        return "not graded: " + output.split(":", 1)[1].strip().splitlines()[0]
+    extra = results.get("extra_data", {})
+    if _kit_failed(results):  # graded or not, the kit failed: its scores cannot be trusted
+        detail = extra.get("kit_error") or extra.get("status_detail") or ""
+        return f"{STATUS_KIT_PROBLEM}: " + (str(detail).strip().splitlines() or [""])[0][:300]
+    if extra.get("status") == STATUS_NOT_GRADED:
+        return f"not graded: {extra.get('status_detail', '')}"
     return "graded"
 
 

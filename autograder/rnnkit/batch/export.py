@@ -16,11 +16,13 @@ from pathlib import Path
 
 import yaml
 
+from rnnkit.errors import KitError
+
 METADATA = "submission_metadata.yml"
 MAX_UNPACKED_BYTES = 2 * 1024**3  # an export is code, not data: a bigger one is not an export
 
 
-class NotAnExport(ValueError):
+class NotAnExport(KitError, ValueError):
     """The path is not a Gradescope export at all (one clear line for the instructor)."""
 
 

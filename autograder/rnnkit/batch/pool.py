@@ -2,7 +2,7 @@
 
 Starting Python and importing torch is most of what grading one submission costs, so a batch keeps
 a few grading processes warm. Each still gives every submission a sandbox of its own: a fresh
-worker process with its own limits, uid and time budget, started by ``rnnkit.grade.grade`` exactly
+worker process with its own limits, uid and time budget, started by ``rnnkit.engine.grade`` exactly
 as for a single submission. Nothing of a submission lives on in the grading process: student code
 never runs there, and only plain data comes back from the sandbox.
 
@@ -23,7 +23,7 @@ from multiprocessing.connection import wait
 
 from rnnkit.sandbox import kill_leftovers
 
-PRELOAD = ["torch", "numpy", "pytest", "rnnkit.grade", "rnnkit.batch.pool"]
+PRELOAD = ["torch", "numpy", "pytest", "rnnkit.engine", "rnnkit.batch.pool"]
 STOP_SECONDS = 3  # for a grading process to stop its sandbox and leave before it is killed
 
 
@@ -68,7 +68,7 @@ def _serve(connection, homework_id, grade_options, supervisor, own_uids=False):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
     signal.signal(signal.SIGTERM, _leave)
     from rnnkit import homeworks
-    from rnnkit.grade import grade, warm_up
+    from rnnkit.engine import grade, warm_up
 
     homework = homeworks.load(homework_id)
     warm_up(homework)
@@ -79,10 +79,7 @@ def _serve(connection, homework_id, grade_options, supervisor, own_uids=False):
         except EOFError:
             return
         try:
-            outcome = grade(
-                homework, task.submission, task.out_dir,
-                keep_grader_modules=True, **grade_options,
-            )
+            outcome = grade(homework, task.submission, task.out_dir, **grade_options)
             detail = "" if outcome.kit_ok else "; ".join(e.splitlines()[0] for e in outcome.kit_errors)[:500]
             connection.send(Done(task.key, True, detail))
         except Exception as error:  # noqa: BLE001 - reported for this submission only

@@ -1,195 +1,62 @@
-"""``rnnkit grade``: run one homework's graders against one submission, write results.json.
+"""``rnnkit grade``: one submission, graded by the engine (``rnnkit.engine``), its table printed."""
 
-The graders run here, in this process, with pytest; the submission runs in the sandbox and is
-reached only through the ``student`` fixture. Whatever the submission does, results.json is
-written and lists every test with its max_score. When the kit itself fails (a grader bug, a sandbox
-that cannot start), a valid results.json is still written and ``Outcome.kit_ok`` is False.
-"""
+import os
 
-import dataclasses
-import json
-import sys
-import tempfile
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from types import SimpleNamespace
+from rich.markup import escape
 
-import jsonschema
-import pytest
-
-import rnnkit
-from rnnkit.grade.submission import SubmissionProblem, stage
-from rnnkit.homeworks import GRADERS_ROOT, SECRET_DIRS
-from rnnkit.results import GradescopeResults, validate, write_json_atomically
-from rnnkit.sandbox import SandboxSpec, SandboxStudent, missing_layers
-
-# How results.json's output starts when the submission itself could not be graded (no module
-# file, an unreadable zip or notebook); grade-export reads it back to list such submissions.
-NOT_GRADABLE = "Your submission could not be graded"
-
-PYTEST_ARGS = [
-    "-c", str(GRADERS_ROOT / "pytest.ini"),  # not the instructor's own pytest settings
-    "--rootdir", str(GRADERS_ROOT),
-    "-p", "no:cacheprovider",  # the graders folder may be read-only
-    "-p", "no:terminal",  # the summary is ours; pytest's report shows grader code
-    "--assert=plain",  # no introspection: a failed bare assert must not print expected values
-    "-p", "no:unraisableexception",  # its end-of-session gc.collect() costs a quarter second
-    # Graders use neither caplog nor warning capture (student code runs elsewhere); each costs a
-    # few milliseconds per test.
-    "-p", "no:logging",
-    "-p", "no:warnings",
-]
+from rnnkit import homeworks
+from rnnkit.console import EXIT_KIT_FAILED, print_results
+from rnnkit.sandbox import Limits
 
 
-class EnginePlugin:
-    """Hands the sandbox proxy to the ``student`` fixture of the graders' conftest, which looks
-    for a plugin named ``rnnkit-sandbox`` (pytest.main cannot name the plugins it is given)."""
+def _grade(args, console):
+    from rnnkit.engine import grade
 
-    def __init__(self, student):
-        self.student = student
-
-    def pytest_configure(self, config):
-        config.pluginmanager.register(SimpleNamespace(student=self.student), "rnnkit-sandbox")
-        # No pytest tracebacks: a student reads the check's message, and the results plugin
-        # formats the traceback of a grader bug itself. Building them for every failed test
-        # would cost a stub a third of its grading time. (--tb belongs to the terminal plugin,
-        # which is off.)
-        config.option.tbstyle = "no"
-
-
-def run_graders(graders_dir, *extra_args, plugins=(), keep_modules=False):
-    """pytest.main on one homework's graders, leaving no trace in this process.
-
-    Every homework has a test_public.py and a reference module on sys.path; without the clean-up,
-    a second run in the same process (all homeworks in `rnnkit release`) would find the first
-    run's modules and refuse to collect ("import file mismatch"). A process that grades only one
-    homework (a batch's grading process) keeps them: the same files are found again, and their
-    imports are paid once.
-    """
-    saved_path, saved_modules = list(sys.path), set(sys.modules)
-    try:
-        return pytest.main([*PYTEST_ARGS, *extra_args, str(graders_dir)], plugins=list(plugins))
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - saved_modules if not keep_modules else ():
-            module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(str(GRADERS_ROOT)):
-                del sys.modules[name]
-
-
-def warm_up(homework):
-    """Pay the imports once in a process that will grade many submissions: torch, and everything
-    collecting the graders imports (kept, since the same graders run again)."""
-    import torch  # noqa: F401 - the graders' references use it
-
-    run_graders(homework.graders_dir, "--collect-only", keep_modules=True)
-
-
-@dataclass
-class Outcome:
-    results: dict
-    kit_ok: bool
-    kit_errors: list
-
-
-def submission_record(metadata_file):
-    """Who submitted what, from Gradescope's submission_metadata.json, for results' extra_data."""
-    try:
-        metadata = json.loads(Path(metadata_file).read_text())
-        users = metadata.get("users") or []
-        return {
-            "id": metadata.get("id"),
-            "created_at": metadata.get("created_at"),
-            "submitters": [
-                {key: str(user.get(key, "")) for key in ("id", "name", "email")} for user in users
-            ],
-        }
-    except (OSError, ValueError, AttributeError, TypeError) as error:
-        return {"metadata_error": f"{metadata_file}: {type(error).__name__}: {error}"[:500]}
-
-
-def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, budget_seconds=None,
-          metadata=None, keep_grader_modules=False):
-    """Grade ``submission`` for ``homework``; write ``out_dir/results.json``; return an Outcome.
-
-    ``allow_unsafe`` grades even where the sandbox could read the graders (never on Gradescope);
-    ``budget_seconds`` overrides the homework's time budget for the whole submission;
-    ``metadata`` is Gradescope's submission_metadata.json, recorded in extra_data."""
-    started = time.monotonic()
-    out_dir = Path(out_dir)
-    limits = homework.limits
-    if budget_seconds is not None:
-        limits = dataclasses.replace(limits, budget_seconds=budget_seconds)
-    collector = GradescopeResults(builds_on=homework.builds_on)
-    if not Path(submission).exists():  # the caller's mistake: still write results, but say so
-        collector.kit_errors.append(f"no such submission: {submission}")
-    notes, exit_code, layers = "", None, []
-    try:
-        with tempfile.TemporaryDirectory(prefix="rnnkit-grade-") as workdir:
-            staged = Path(workdir) / "submission"
-            staged.mkdir()
-            try:
-                # Half the import time for a notebook's cells; the rest starts Python and torch.
-                notes = stage(submission, homework.module, staged, limits.import_timeout / 2, homework.given)
-            except SubmissionProblem as problem:
-                notes = f"{NOT_GRADABLE}: {problem}"
-            spec = SandboxSpec(
-                staged,
-                homework.module,
-                hidden=[*SECRET_DIRS, out_dir.resolve()],
-                secrets=list(SECRET_DIRS),
-                packages=homework.packages,
-                limits=limits,
-                namespaces=namespaces,
-                allow_unsafe=allow_unsafe,
-            )
-            if notes.startswith(NOT_GRADABLE):
-                student = SandboxStudent.failed(notes)
-            else:
-                # Reading the submission (a notebook, in a child process) counts in its time budget.
-                student = SandboxStudent(spec, started=started)
-                student.prestart()
-            try:
-                exit_code = run_graders(
-                    homework.graders_dir, plugins=[collector, EnginePlugin(student)],
-                    keep_modules=keep_grader_modules,
-                )
-            finally:
-                layers = student.layers
-                student.close()
-            if student.import_failure:
-                notes = f"{notes}\n\n{student.import_failure}".strip()
-            elif student.import_notes:
-                broken = "\n".join(f"- {note}" for note in student.import_notes)
-                notes = (
-                    f"{notes}\n\nSome code cells of your notebook did not run to the end when run in "
-                    f"order; what they define is missing, the rest is graded:\n{broken}"
-                ).strip()
-    except Exception as error:  # noqa: BLE001 - whatever broke, results.json is still written
-        collector.kit_errors.append(f"{type(error).__name__}: {error}")
-    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, None):
-        collector.kit_errors.append(f"pytest ended with {exit_code!r} on the graders")
-    kit_ok = exit_code is not None and not collector.kit_errors  # None: pytest never ran
-    extra_data = {"rnnkit": rnnkit.__version__, "homework": homework.id, "sandbox": layers}
-    if layers:  # a sandbox started: say plainly which layers this machine did not allow
-        extra_data["sandbox_missing"] = missing_layers(layers)
-    if metadata is not None:
-        extra_data["submission"] = submission_record(metadata)
-    results = collector.results(time.monotonic() - started, extra_data)
-    if not collector.tests:
-        results["score"] = 0.0  # nothing was collected: Gradescope needs a score to show
-    if not kit_ok:
-        notes = (notes + "\n\n" if notes else "") + (
-            "The autograder itself hit a problem (not your code's fault); the details are in the autograder output your instructor can see. Ask them to regrade."
+    homework = homeworks.load(args.homework)
+    missing = not os.path.lexists(args.submission)
+    outcome = grade(
+        homework,
+        args.submission,
+        args.out,
+        namespaces=args.sandbox == "auto",
+        allow_unsafe=args.allow_unsafe,
+        budget_seconds=args.time_budget,
+        metadata=args.metadata,
+    )
+    if missing:  # the caller's typo: the cause, not a table of zeros
+        console.print(
+            f"rnnkit grade: no such submission: {escape(args.submission)} "
+            f"(a results.json with 0 points was written to {escape(args.out)} for Gradescope's sake)"
         )
-    if notes:
-        results["output"] = notes
-    try:
-        validate(results)
-    except jsonschema.ValidationError as error:  # a kit bug: still hand Gradescope a valid file
-        collector.kit_errors.append(f"results.json failed validation: {error.message}")
-        kit_ok = False
-        results = {"score": 0.0, "output": "The autograder itself hit a problem (not your code's fault); the details are in the autograder output your instructor can see. Ask them to regrade."}
-    write_json_atomically(out_dir / "results.json", results)
-    return Outcome(results, kit_ok, collector.kit_errors)
+        return EXIT_KIT_FAILED
+    print_results(console, homework.title, outcome.results, outcome.kit_errors)
+    console.print(f"results: {escape(os.path.join(args.out, 'results.json'))}")
+    return 0 if outcome.kit_ok else EXIT_KIT_FAILED
+
+
+def register(commands):
+    """Add this package's subcommands to the `rnnkit` parser."""
+    grade = commands.add_parser("grade", help="grade one submission; writes OUT/results.json")
+    grade.add_argument("homework", help="homework id, e.g. hw1_rnn_cell")
+    grade.add_argument("submission", help="a .py file, a folder or a .zip")
+    grade.add_argument("--out", required=True, help="folder for results.json")
+    grade.add_argument(
+        "--sandbox",
+        choices=("auto", "process"),
+        default="auto",
+        help="auto: namespaces when root (the default); process: no namespaces (see README)",
+    )
+    grade.add_argument(
+        "--allow-unsafe",
+        action="store_true",
+        help="grade even where the sandbox can read the graders (no namespaces, no Landlock, "
+        "readable files); for your own trusted code only",
+    )
+    grade.add_argument(
+        "--time-budget", type=float, metavar="SECONDS",
+        help="wall-clock budget for the whole submission (default: the homework's homework.yaml, "
+        f"else {Limits().budget_seconds:g} s)",
+    )
+    grade.add_argument("--metadata", help="Gradescope's submission_metadata.json, recorded in extra_data")
+    grade.set_defaults(run=_grade)
+

@@ -21,18 +21,19 @@ import zipfile
 from pathlib import Path
 
 from rnnkit import KIT_ROOT
+from rnnkit.errors import KitError
 from rnnkit.homeworks import GRADERS_ROOT
 
 DEFAULT_TORCH_VERSION = "2.13.0"  # the version the kit is tested with (Makefile's TORCH)
 DEFAULT_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"  # PyTorch's CPU-only wheels
 TEMPLATES = Path(__file__).resolve().parent
-KIT_PATHS = ("pyproject.toml", "README.md", "autograder/rnnkit", "autograder/rnnkit_testing.py")
+KIT_PATHS = ("pyproject.toml", "README.md", "autograder/rnnkit", "autograder/rnnkit_testing")
 SHARED_GRADER_FILES = ("conftest.py", "pytest.ini", "numerical.py", "memo.py")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 GRADERS = GRADERS_ROOT.relative_to(KIT_ROOT).as_posix()  # the graders folder within the checkout
 
 
-class BuildError(Exception):
+class BuildError(KitError):
     """The zip cannot be built (not a git checkout, unknown files...)."""
 
 
@@ -95,15 +96,15 @@ def _add(bundle, name, data, executable=False):
 _COLLECT = """
 import json, sys
 from rnnkit import homeworks
-from rnnkit.grade import run_graders
+from rnnkit.engine import run_graders
 from rnnkit.results import GradescopeResults
 homework = homeworks.load(sys.argv[1])
 collector = GradescopeResults(builds_on=homework.builds_on)
 code = run_graders(homework.graders_dir, "--collect-only", plugins=[collector])
 if int(code) != 0 or not collector.tests:
     sys.exit(f"collecting the graders ended with {code!r}")
-tests = [{key: test[key] for key in ("name", "number", "max_score", "visibility")}
-         for test in collector.tests.values()]
+tests = [{"name": test["name"], "number": test["number"], "max_score": test["points"],
+          "visibility": test["visibility"]} for test in collector.tests.values()]
 print("RNNKIT-TESTS " + json.dumps(tests))
 """
 

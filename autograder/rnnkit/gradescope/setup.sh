@@ -34,12 +34,7 @@ chmod -R a+rX "$VENV"
 chown -R root:root "$SOURCE" "$KIT_PACKAGE"
 chmod -R go-rwx "$SOURCE" "$KIT_PACKAGE"
 # The packages this homework does not allow students (torch in a numpy-only homework): root-only too.
-"$VENV/bin/python" -c '
-from rnnkit import homeworks, sandbox
-homework = homeworks.load("@HOMEWORK@")
-if homework.packages is not None:
-    print("\0".join(sandbox.package_walls(homework.packages)[0]), end="")
-' | xargs -0 -r chmod -R go-rwx
+"$VENV/bin/python" -m rnnkit.sandbox walls "@HOMEWORK@" | xargs -0 -r chmod -R go-rwx
 
 # Check what run_autograder relies on, so a broken image fails here and not on a student.
 "$VENV/bin/python" -c 'from rnnkit import homeworks; homeworks.load("@HOMEWORK@")'

@@ -17,8 +17,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from rnnkit.errors import KitError
 
-class TrialError(Exception):
+
+class TrialError(KitError):
     """The zip or the submission cannot be laid out."""
 
 

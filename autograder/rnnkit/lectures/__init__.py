@@ -22,7 +22,8 @@ from pathlib import Path
 import nbformat
 
 from rnnkit import KIT_ROOT
-from rnnkit.release.notebook import KERNELSPEC, blocks
+from rnnkit.errors import KitError
+from rnnkit.engine.narrative import KERNELSPEC, blocks
 
 LECTURES_ROOT = KIT_ROOT / "lectures"
 _HOMEWORK = re.compile(r"^<!--\s*homework:\s*(\S+)\s*-->\s*$", re.M)
@@ -38,7 +39,7 @@ for (const image of document.querySelectorAll("img")) {
 </body>"""
 
 
-class LectureError(RuntimeError):
+class LectureError(KitError, RuntimeError):
     pass
 
 

@@ -6,7 +6,7 @@ What students receive is derived, never edited by hand:
 * ``test_public_<module>.py``: the public tests, copied from ``autograder/graders/<hw>/test_public.py``,
   which the autograder runs too (named after the module, so that two homework folders can be
   tested in one ``pytest`` run);
-* ``rnnkit_testing.py``: the checks and fixtures the tests use, copied from ``autograder/``;
+* ``rnnkit_testing/``: the checks and fixtures the tests use, the package ``autograder/rnnkit_testing/`` copied whole;
 * ``conftest.py``: makes ``pytest`` in the folder call the student's module directly, and
   report the public points;
 * ``README.md``: ``solutions/<hw>/README.md`` with the points table filled in from the graders;
@@ -27,6 +27,7 @@ from rnnkit.results import PUBLIC_TESTS, GradescopeResults
 from rnnkit_testing import tested_function
 
 POINTS_PLACEHOLDER = "<!-- POINTS TABLE -->"
+TESTING_DIR = PACKAGE_DIR.parent / "rnnkit_testing"  # copied whole into each homework folder
 
 CONFTEST = '''"""Lets `pytest` in this folder run the public tests against your {module}.py.
 
@@ -58,10 +59,11 @@ def student():
 
 def collect_graders(homework):
     """The test records (name, points, visibility, file) of a homework's graders, in order."""
-    from rnnkit.grade import run_graders
+    from rnnkit.engine import run_graders
 
     collector = GradescopeResults()
     code = run_graders(homework.graders_dir, "--collect-only", plugins=[collector])
+    collector.raise_grader_problems()
     if code != pytest.ExitCode.OK:
         raise RuntimeError(f"collecting the graders of {homework.id} failed ({code!r})")
     return list(collector.tests.values())
@@ -71,10 +73,10 @@ def points_table(records):
     """Markdown table: points per function, public and hidden tests counted separately."""
     rows = {}
     for record in records:
-        function = record["name"].split(":", 1)[0].strip()
+        function = record["subject"]
         row = rows.setdefault(function, {"public": 0, "hidden": 0, "points": 0.0})
         row["public" if record["file"].name == PUBLIC_TESTS else "hidden"] += 1
-        row["points"] += record["max_score"]
+        row["points"] += record["points"]
     lines = ["| Function | Public tests | Hidden tests | Points |", "|---|---:|---:|---:|"]
     for function, row in rows.items():
         lines.append(f"| `{function}` | {row['public']} | {row['hidden']} | {row['points']:g} |")
@@ -95,10 +97,11 @@ def render(homework):
     files = {
         f"{homework.module}.py": make_stub(solution.read_text(), str(solution), homework.given),
         f"test_public_{homework.module}.py": (homework.graders_dir / PUBLIC_TESTS).read_text(),
-        "rnnkit_testing.py": (PACKAGE_DIR.parent / "rnnkit_testing.py").read_text(),
         "conftest.py": CONFTEST.format(module=homework.module, call_timeout=homework.limits.call_timeout),
         "README.md": readme.replace(POINTS_PLACEHOLDER, points_table(records)),
     }
+    for module in sorted(TESTING_DIR.glob("*.py")):
+        files[f"rnnkit_testing/{module.name}"] = module.read_text()
     for figure in sorted(homework.solution_dir.glob("*.svg")):
         files[figure.name] = figure.read_text()
     if (homework.solution_dir / NOTEBOOK_SOURCE).is_file():
@@ -106,11 +109,11 @@ def render(homework):
         for record in records:
             if record["file"].name == PUBLIC_TESTS:
                 function = tested_function(record["name"])
-                public_points[function] = public_points.get(function, 0) + record["max_score"]
+                public_points[function] = public_points.get(function, 0) + record["points"]
         files.update(student_notebook(homework, public_points, homework.limits.call_timeout))
         notebook = f"{homework.module}.ipynb"
         needed = {name: text for name, text in files.items()
-                  if name.startswith("tests/") or name in ("rnnkit_testing.py", "conftest.py", f"test_public_{homework.module}.py")}
+                  if name.startswith(("tests/", "rnnkit_testing/")) or name in ("conftest.py", f"test_public_{homework.module}.py")}
         files[notebook] = with_checks_cell(files[notebook], needed)
     return files
 
@@ -132,7 +135,8 @@ def release(homeworks, check=False):
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
         if folder.exists():
-            present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+            present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts}
             extra = present - set(expected)
             touched.extend(folder / name for name in sorted(extra) if check)
     return touched

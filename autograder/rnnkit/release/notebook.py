@@ -14,7 +14,7 @@ A fenced ```python block is an experiment: students run it, the autograder skips
 
 ``otter assign`` then turns this master notebook into the student notebook, with the solution
 blocks removed and the tests in the notebook's metadata, so ``grader.check("data")`` works with
-nothing but the notebook, ``rnnkit_testing.py`` and the public tests beside it. Each answer cell
+nothing but the notebook, ``rnnkit_testing/`` and the public tests beside it. Each answer cell
 then gets the same marked TODO block as the module stub.
 """
 
@@ -32,15 +32,13 @@ from pathlib import Path
 
 import nbformat
 
-from rnnkit.grade.notebook import SKIP_TAG
+from rnnkit.engine.narrative import KERNELSPEC, NotebookSourceError, blocks
+from rnnkit.engine.notebook import SKIP_TAG
 from rnnkit.release.stubs import make_stub
 
 NOTEBOOK_SOURCE = "notebook.md"
-_DIRECTIVE = re.compile(r"^<!--\s*(?P<kind>code|question):\s*(?P<body>.*?)\s*-->\s*$")
-_FENCE = re.compile(r"^```python\s*$")
 ANSWER_TAG = "otter_answer_cell"  # otter's tag on the cells students write in
 _DEFINES = re.compile(r"(?:def|class) (\w+)")
-KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 SKIP_LINE = "# rnnkit: skip (not graded: the autograder does not run this cell)"
 
 ASSIGNMENT_CONFIG = """# ASSIGNMENT CONFIG
@@ -87,7 +85,7 @@ with zipfile.ZipFile(io.BytesIO(base64.b64decode(_CHECKS))) as _bundle:
 
 def checks_cell(files):
     """The notebook's first cell, carrying ``files`` ({name: text}: the checks, the public tests,
-    rnnkit_testing.py, conftest.py) as a zip. Deterministic: the same files give the same cell."""
+    rnnkit_testing/, conftest.py) as a zip. Deterministic: the same files give the same cell."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name in sorted(files):
@@ -107,10 +105,6 @@ def with_checks_cell(notebook_text, files):
     cell["id"] = "checks"
     book.cells.insert(0, cell)
     return nbformat.writes(book) + "\n"
-
-
-class NotebookSourceError(ValueError):
-    pass
 
 
 def definitions(source):
@@ -135,33 +129,6 @@ def definitions(source):
     start = first.end_lineno if docstring else 0
     found["imports"] = "\n".join(lines[start:preamble_end]).strip()
     return found
-
-
-def blocks(text):
-    """The narrative as ("markdown" | "python" | "code" | "question", text) blocks, in order."""
-    blocks, markdown, fence = [], [], None
-    for line in text.splitlines():
-        if fence is not None:
-            if line.strip() == "```":
-                blocks.append(("python", "\n".join(fence)))
-                fence = None
-            else:
-                fence.append(line)
-            continue
-        directive = _DIRECTIVE.match(line)
-        if directive or _FENCE.match(line):
-            blocks.append(("markdown", "\n".join(markdown)))
-            markdown = []
-            if directive:
-                blocks.append((directive["kind"], directive["body"]))
-            else:
-                fence = []
-        else:
-            markdown.append(line)
-    if fence is not None:
-        raise NotebookSourceError("a ```python block is never closed")
-    blocks.append(("markdown", "\n".join(markdown)))
-    return [(kind, body) for kind, body in blocks if kind != "markdown" or body.strip()]
 
 
 def _code(names, found, where):

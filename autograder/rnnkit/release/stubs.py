@@ -17,12 +17,14 @@ names start with ``_`` are given by convention.
 import ast
 import re
 
+from rnnkit.errors import KitError
+
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION[ \t]*$")
 _END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
 _DEF = re.compile(r"^[ \t]*def (?P<name>\w+)\(")
 
 
-class MarkerError(ValueError):
+class MarkerError(KitError, ValueError):
     pass
 
 
