@@ -1,13 +1,18 @@
 """Throughput and memory of grading a whole class with `rnnkit grade-export`.
 
-    .venv/bin/python benchmarks/batch_speed.py [--submissions 100] [--workers 2] [--runs 3]
+    .venv/bin/python benchmarks/batch_speed.py [--homework hw1_rnn_cell] [--submissions 100] [--workers 2] [--runs 3]
 
-Builds a Gradescope-style export of HW1 submissions (per 20: 9 correct, 8 with realistic bugs, a
-syntax error or an untouched stub, and 3 hostile: a fork bomb, a memory hog that allocates until
-its limit, one that tries to kill the grader), grades it
-end to end with the CLI (Python start, warm-up, grading, gradebook and report), and prints the
-median wall time, submissions per second, and the peak memory of all processes together
-(proportional set size, so shared pages count once), sampled every 20 ms.
+Builds a Gradescope-style export of the homework's submissions and grades it end to end with the
+CLI (Python start, warm-up, grading, gradebook and report), then prints the median wall time,
+submissions per second, and the peak memory of all processes together (proportional set size, so
+shared pages count once), sampled every 20 ms; and one `rnnkit grade` of the reference beside
+`python -c "import torch"`, measured in the same run.
+
+HW1's class, per 20: 9 correct, 8 with realistic bugs, a syntax error or an untouched stub, and 3
+hostile (a fork bomb, a memory hog that allocates until its limit, one that tries to kill the
+grader). Another homework's class repeats the gradable submissions of its sample class
+(`rnnkit.sample_class`: the reference as a module and as a notebook, the stub, realistic slips,
+broken and hostile submissions).
 """
 
 import argparse
@@ -20,6 +25,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from rnnkit import homeworks, sample_class
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = (ROOT / "solutions" / "hw1_rnn_cell" / "rnn_cell.py").read_text()
@@ -46,13 +53,25 @@ KINDS = [
 ]
 
 
-def make_export(folder, count):
+def hw1_class():
+    """[(label, write(folder))] of HW1's class of 20."""
+    return [(label, lambda folder, source=source: (folder / "rnn_cell.py").write_text(source)) for label, source in KINDS]
+
+
+def sample_class_of(homework, work):
+    """[(label, write(folder))]: the gradable submissions of ``homework``'s sample class."""
+    sample = sample_class.write_export(homework, work / "sample", scores={})
+    folders = sorted(p for p in sample.iterdir() if p.is_dir() and any(p.iterdir()))
+    return [(p.name, lambda folder, p=p: shutil.copytree(p, folder, dirs_exist_ok=True)) for p in folders]
+
+
+def make_export(folder, count, kinds):
     lines = ["---"]
     for index in range(count):
-        label, source = KINDS[index % len(KINDS)]
+        label, write = kinds[index % len(kinds)]
         name = f"submission_{5000 + index}"
         (folder / name).mkdir(parents=True)
-        (folder / name / "rnn_cell.py").write_text(source)
+        write(folder / name)
         lines += [f"{name}:", "  :submitters:", f"  - :name: Student {index} ({label})",
                   f"    :sid: '{index}'", f"    :email: s{index}@example.edu", "  :score: 0.0"]
     (folder / "submission_metadata.yml").write_text("\n".join(lines) + "\n")
@@ -109,6 +128,7 @@ def timed(command):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--homework", default="hw1_rnn_cell", choices=sorted(sample_class.MODULES))
     parser.add_argument("--submissions", type=int, default=100)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--runs", type=int, default=3)
@@ -116,18 +136,20 @@ def main():
     rnnkit = [sys.executable, "-m", "rnnkit"]
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
-        make_export(work / "export", args.submissions)
+        homework = homeworks.load(args.homework)
+        kinds = hw1_class() if homework.id == "hw1_rnn_cell" else sample_class_of(homework.id, work)
+        make_export(work / "export", args.submissions, kinds)
+        reference = homework.solution_dir / f"{homework.module}.py"
         batch, single, floor = [], [], []
         for run in range(args.runs):
             out = work / f"out{run}"
-            batch.append(timed([*rnnkit, "grade-export", "hw1_rnn_cell", str(work / "export"), "--out", str(out),
+            batch.append(timed([*rnnkit, "grade-export", homework.id, str(work / "export"), "--out", str(out),
                                 "--workers", str(args.workers)]))
-            single.append(timed([*rnnkit, "grade", "hw1_rnn_cell", str(ROOT / "solutions" / "hw1_rnn_cell" / "rnn_cell.py"),
-                                 "--out", str(work / f"single{run}")]))
+            single.append(timed([*rnnkit, "grade", homework.id, str(reference), "--out", str(work / f"single{run}")]))
             floor.append(timed([sys.executable, "-c", "import torch"]))
             shutil.rmtree(out)
     wall = statistics.median(w for w, _ in batch)
-    print(f"{args.submissions} HW1 submissions, {args.workers} workers, {args.runs} runs (medians):")
+    print(f"{args.submissions} {args.homework} submissions, {args.workers} workers, {args.runs} runs (medians):")
     print(f"  grade-export end to end   {wall:6.2f} s   {args.submissions / wall:5.2f} submissions/s   "
           f"peak memory, all processes: {max(m for _, m in batch):.0f} MB")
     single_wall, floor_wall = statistics.median(w for w, _ in single), statistics.median(w for w, _ in floor)
