@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-from rnnkit.sandbox import kill_leftovers
+from rnnkit.sandbox import keep_warm, kill_leftovers
 
 PRELOAD = ["torch", "numpy", "pytest", "rnnkit.engine", "rnnkit.batch.pool"]
 STOP_SECONDS = 3  # for a grading process to stop its sandbox and leave before it is killed
@@ -72,6 +72,7 @@ def _serve(connection, homework_id, grade_options, supervisor, own_uids=False):
 
     homework = homeworks.load(homework_id)
     warm_up(homework)
+    keep_warm(homework.packages)  # every sandbox of this process forks from one warm interpreter
     connection.send("ready")
     while True:
         try:

@@ -4,9 +4,11 @@ data comes back.
 One module per job. In the grading process: ``limits`` (what a sandbox may use), ``policy`` (what
 it may read, and ``SandboxSpec``), ``packages`` (the allowlist), ``users`` (its uid), ``launch``
 (one worker: stage, start, frames, end), ``proxy`` (``SandboxStudent``, the graders' ``student``),
-``processes``, ``disk`` and ``ipc`` (what it started, wrote and left behind). Crossing into the
+``processes``, ``disk`` and ``ipc`` (what it started, wrote and left behind), ``warm`` (a zygote
+that forks workers from an interpreter that has imported numpy and torch once). Crossing into the
 sandbox: ``settings`` (typed, checked on arrival) and ``channel`` (frames, read alike at both ends).
-Inside it: ``jail`` (namespaces, uid, rlimits, then exec), ``landlock`` and ``seccomp`` (one wall
+Inside it: ``jail`` (namespaces, uid, rlimits, then exec), ``zygote`` (the warm process, which
+runs the jail in each forked child), ``landlock`` and ``seccomp`` (one wall
 each), and ``worker`` (the only place student code runs).
 
 What this side enforces itself, whatever the machine's kernel offers:
@@ -29,5 +31,6 @@ from .limits import LAYERS, Limits, SandboxUnavailable, missing_layers
 from .policy import SandboxSpec
 from .processes import kill_leftovers
 from .proxy import SandboxStudent
+from .warm import keep_warm
 
-__all__ = ["LAYERS", "Limits", "SandboxSpec", "SandboxStudent", "SandboxUnavailable", "kill_leftovers", "missing_layers"]
+__all__ = ["LAYERS", "Limits", "SandboxSpec", "SandboxStudent", "SandboxUnavailable", "keep_warm", "kill_leftovers", "missing_layers"]

@@ -1,7 +1,8 @@
-"""Build the sandbox around the worker, then become it (``execve``).
+"""Build the sandbox around the worker, then become it (``execve``, or in place in a zygote's child).
 
 Run as ``python -I -S jail.py SETTINGS_JSON`` by ``launch.py``, the settings being a
-``settings.JailSettings``, checked here before anything else. Standard library only, because it
+``settings.JailSettings``, checked here before anything else; or imported by ``zygote.py``, whose
+children call ``confine`` and then become the worker without exec'ing it. Standard library only, because it
 runs before anything else is set up. It applies every layer this machine allows and reports which
 ones it applied on a status pipe before the student's code ever runs:
 
@@ -209,7 +210,10 @@ def _probe_walls(secrets):
     return readable, network
 
 
-def main(settings):
+def confine(settings, forked=False):
+    """Apply every layer to this process and report them; return (environment, worker script,
+    worker settings) for the worker to start with. ``forked``: this process is a child of the
+    zygote (``zygote.py``), which becomes the worker in place instead of exec'ing it."""
     layers = []
     paths = {key: getattr(settings, key) for key in ("worker_dir", "submission_dir", "tmp_dir", "read_only", "listable")}
     namespaces = settings.namespaces
@@ -244,8 +248,9 @@ def main(settings):
             )
         layers.append("unprivileged-user")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
-    if namespaces:
-        # Credentials changed, which clears the parent-death signal: set it again.
+    if namespaces or forked:
+        # Credentials changed, which clears the parent-death signal: set it again (a zygote's
+        # child dies with the zygote, as PID 1 of a namespace dies with the process outside).
         _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
     running = 0 if drop else _tasks_of(os.getuid())  # before Landlock hides /proc's other entries
     abi = landlock.apply(
@@ -272,7 +277,11 @@ def main(settings):
     # USER too: getpass.getuser() reads it before looking up a uid that has no account.
     env = {**settings.env, "TMPDIR": paths["tmp_dir"], "HOME": paths["tmp_dir"], "USER": "rnnkit-sandbox"}
     worker = os.path.join(paths["worker_dir"], "worker.py")
-    worker_settings = dataclasses.replace(settings.worker, submission_dir=paths["submission_dir"])
+    return env, worker, dataclasses.replace(settings.worker, submission_dir=paths["submission_dir"])
+
+
+def main(settings):
+    env, worker, worker_settings = confine(settings)
     os.execve(settings.python, [settings.python, "-I", worker, worker_settings.to_json()], env)
 
 

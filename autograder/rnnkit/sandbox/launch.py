@@ -1,5 +1,5 @@
-"""One jailed worker process: stage its files, start ``jail.py`` with typed settings, read what walls
-it got, exchange frames with it, and end it with everything it started and left behind."""
+"""One jailed worker process: stage its files, start ``jail.py`` with typed settings (or have the
+warm zygote fork it, see ``warm.py``), read what walls it got, exchange frames with it, and end it with everything it started and left behind."""
 
 import json
 import os
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rnnkit import protocol
 
-from . import disk, ipc, packages, processes
+from . import disk, ipc, packages, processes, warm
 from .channel import FrameReader, ReplyTooLarge
 from .limits import SandboxUnavailable
 from .policy import WORKER_ENV
@@ -54,6 +54,7 @@ class Worker:
         read_only, listable = spec.read_only_paths()
         status_read, status_write = os.pipe()
         walls, refused = spec.package_walls()
+        zygote = warm.zygote_for(spec.packages)
         settings = JailSettings(
             namespaces=spec.namespaces and os.geteuid() == 0,
             python=sys.executable,
@@ -66,7 +67,7 @@ class Worker:
             hidden=[str(p) for p in spec.hidden],
             secrets=spec.secret_samples(),
             blocked_samples=packages.samples_of(walls),
-            protected_pids=processes.ancestors(os.getpid()),
+            protected_pids=processes.ancestors(os.getpid()) + ([zygote.pid] if zygote else []),
             user=self.user,
             fallback_user=NOBODY,
             status_fd=status_write,
@@ -81,14 +82,21 @@ class Worker:
                 refused_modules=list(refused), allowed_packages=list(spec.packages or []),
             ),
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(HERE / "jail.py"), settings.to_json()],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            pass_fds=(status_write,),
-            start_new_session=True,  # its own process group, so kill() reaches everything
-        )
+        self.process = None
+        if zygote is not None:
+            try:
+                self.process = zygote.fork(settings.to_json(), self.stderr.fileno(), status_write)
+            except SandboxUnavailable:
+                pass  # the zygote is gone: a cold start instead
+        if self.process is None:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(HERE / "jail.py"), settings.to_json()],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                pass_fds=(status_write,),
+                start_new_session=True,  # its own process group, so kill() reaches everything
+            )
         processes.live_workers.add(self.process.pid)
         self.reader = FrameReader(self.process.stdout.fileno(), on_idle=self.check_disk)
         os.close(status_write)

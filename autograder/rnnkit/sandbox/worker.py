@@ -168,6 +168,16 @@ class _HidingPathFinder(importlib.machinery.PathFinder):
                 yield distribution
 
 
+def hide_packages(names):
+    """Make the packages ``names`` look missing to the path finder and to importlib.metadata.
+    A zygote calls it before importing torch, so that torch decides about its optional packages
+    exactly as in a worker that imports it itself."""
+    _HidingPathFinder.hidden = frozenset(names)
+    sys.meta_path[:] = [
+        _HidingPathFinder if finder is importlib.machinery.PathFinder else finder for finder in sys.meta_path
+    ]
+
+
 _WORKER_PID = os.getpid()
 
 
@@ -231,14 +241,13 @@ def _call(module, request, submission_dir):
 
 
 def main(settings):
+    global _WORKER_PID
+    _WORKER_PID = os.getpid()  # a zygote's child: this module was imported by the zygote
     submission_dir, module_name, refused = settings.submission_dir, settings.module, settings.refused_modules
     allowed = " and ".join(["numpy", *(p for p in settings.allowed_packages if p != "numpy")])
     channel_in, channel_out = _take_protocol_channel()
     sys.meta_path.insert(0, _RefusePackages(refused, allowed, submission_dir))
-    _HidingPathFinder.hidden = frozenset(refused)
-    sys.meta_path[:] = [
-        _HidingPathFinder if finder is importlib.machinery.PathFinder else finder for finder in sys.meta_path
-    ]
+    hide_packages(refused)
     sys.path.insert(0, submission_dir)
     os.chdir(submission_dir)
     _reseed()
