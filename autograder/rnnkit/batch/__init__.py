@@ -5,6 +5,7 @@
     DIR/regrade.csv                     the submissions whose score changed from the export's
     DIR/report.html                     figures and tables of what the class got right and wrong
 
+Graded on warm local grading processes (pool.py), or on a Dask cluster's workers (cluster.py).
 Resumable: a submission whose results.json is already there is not graded again, so a run that was
 killed (kill -9 included) and started again grades only what is missing; the CSV files and the
 report are rebuilt from all results at the end and come out the same as after one uninterrupted run.
@@ -110,8 +111,9 @@ class _Progress:
             self.bar.stop()
 
 
-def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
-    """Grade what is not graded yet, then write grades.csv, regrade.csv and report.html."""
+def grade_export(homework, export, out_dir, workers=None, budget_seconds=None, scheduler=None):
+    """Grade what is not graded yet, then write grades.csv, regrade.csv and report.html: on
+    ``workers`` local grading processes, or on the Dask cluster whose scheduler is at ``scheduler``."""
     from rnnkit.batch.report import render
 
     out_dir = Path(out_dir)
@@ -140,10 +142,13 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None):
     progress = _Progress(gradable, gradable - len(todo), again)
     kit_problems = []
     budget = budget_seconds or homework.limits.budget_seconds
-    pool = GradingPool(
-        homework.id, workers or os.cpu_count() or 1, task_seconds=budget + SLACK_SECONDS,
-        grade_options={"budget_seconds": budget_seconds},
-    )
+    grade_options = {"budget_seconds": budget_seconds}
+    if scheduler:
+        from rnnkit.batch.cluster import ClusterPool  # Dask is an optional extra: imported only here
+
+        pool = ClusterPool(scheduler, homework.id, budget + SLACK_SECONDS, grade_options)
+    else:
+        pool = GradingPool(homework.id, workers or os.cpu_count() or 1, budget + SLACK_SECONDS, grade_options)
     by_id = {s.id: s for s in todo}
     tasks = [Task(s.id, str(s.folder), str(_results_path(out_dir, s).parent)) for s in todo]
     try:

@@ -10,7 +10,8 @@ def _grade_export(args, console):
     from rnnkit.batch import grade_export
 
     homework = homeworks.load(args.homework)
-    summary = grade_export(homework, args.export, args.out, workers=args.workers, budget_seconds=args.time_budget)
+    summary = grade_export(homework, args.export, args.out, workers=args.workers, budget_seconds=args.time_budget,
+                           scheduler=args.scheduler)
     _print_export_summary(console, summary)
     return EXIT_KIT_FAILED if summary.kit_problems else 0
 
@@ -40,7 +41,12 @@ def register(commands):
     export.add_argument("homework", help="homework id, e.g. hw1_rnn_cell")
     export.add_argument("export", help="the export's .zip, or the folder it unpacks to")
     export.add_argument("--out", required=True, help="folder for results, grades.csv, regrade.csv, report.html")
-    export.add_argument("--workers", type=int, help="grading processes (default: one per core)")
+    where = export.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="grading processes (default: one per core)")
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="grade on the Dask cluster of this scheduler (tcp://host:8786) instead; needs rnnkit[cluster]",
+    )
     export.add_argument(
         "--time-budget", type=float, metavar="SECONDS", help="per-submission budget (default: the homework's)"
     )
