@@ -28,7 +28,7 @@ from rnnkit.batch.pool import Done
 from rnnkit.engine.submission import MAX_BYTES
 from rnnkit.errors import KitError
 from rnnkit.results import write_json_atomically
-from rnnkit.sandbox import kill_leftovers
+from rnnkit.sandbox import keep_warm, kill_leftovers
 
 CONNECT_SECONDS = 20
 # What one submission may send to a worker. The engine reads no file beyond MAX_BYTES, so each file
@@ -83,6 +83,9 @@ def _warmed(homework_id):
         homework = homeworks.load(homework_id)
         warm_up(homework)
         _warm[homework_id] = homework
+    # Every sandbox of this worker forks from one warm interpreter (started again if it died: it
+    # dies with the thread that started it, and Dask may retire its threads).
+    keep_warm(_warm[homework_id].packages)
     return _warm[homework_id]
 
 

@@ -49,6 +49,8 @@ def keep_warm(packages):
     preload = preload_for(packages)
     zygote = _zygotes.get(preload)
     if zygote is None or not zygote.alive:
+        if zygote is not None:
+            zygote.close()  # its folder, and its place among the processes kill_leftovers keeps
         hidden = () if packages is None else package_walls(tuple(packages))[1]
         _zygotes[preload] = Zygote(preload, hidden)
 
@@ -102,8 +104,12 @@ class Zygote:
         theirs.close()
         processes.live_workers.add(self.process.pid)  # kill_leftovers keeps it and its workers
         self.pid = self.process.pid
-        self.alive = True
+        self._closed = False
         self._exits = {}  # pid -> exit code, reported and not yet asked for
+
+    @property
+    def alive(self):
+        return not self._closed and self.process.poll() is None
 
     def fork(self, settings_json, stderr_fd, status_fd):
         """A worker for ``settings_json`` (a JailSettings), its stderr and status pipe given."""
@@ -137,7 +143,7 @@ class Zygote:
         None if it still runs."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while pid not in self._exits:
-            if not self.alive:
+            if self._closed:
                 return self._orphan_exit_code(pid, deadline)
             try:
                 if self._next(deadline) is None:
@@ -175,9 +181,9 @@ class Zygote:
             time.sleep(0.01)
 
     def close(self):
-        if not self.alive:
+        if self._closed:
             return
-        self.alive = False
+        self._closed = True
         self.control.close()  # the zygote reads end of file and leaves; its workers die with it
         try:
             self.process.wait(timeout=5)
