@@ -3,7 +3,9 @@
 Starting Python and importing torch is most of what grading one submission costs, so a batch keeps
 a few grading processes warm. Each still gives every submission a sandbox of its own: a fresh
 worker process with its own limits, uid and time budget, started by ``rnnkit.engine.grade`` exactly
-as for a single submission. Nothing of a submission lives on in the grading process: student code
+as for a single submission, except that it is forked from the grading process's zygote (which
+imported numpy and torch once, ``rnnkit.sandbox.warm``) instead of starting Python again. The
+zygote and its workers die with their grading process (parent-death signals). Nothing of a submission lives on in the grading process: student code
 never runs there, and only plain data comes back from the sandbox.
 
 When a grading process dies or overruns (it should not: a sandbox failure is the submission's
