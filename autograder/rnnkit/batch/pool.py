@@ -21,9 +21,12 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+from rnnkit import homeworks
 from rnnkit.sandbox import kill_leftovers
 
-PRELOAD = ["torch", "numpy", "pytest", "rnnkit.engine", "rnnkit.batch.pool"]
+# torch too for a homework whose graders use it (Homework.graders_use_torch): a numpy homework's
+# find their torch results stored.
+PRELOAD = ["numpy", "pytest", "rnnkit.engine", "rnnkit.batch.pool"]
 STOP_SECONDS = 3  # for a grading process to stop its sandbox and leave before it is killed
 
 
@@ -126,7 +129,8 @@ class GradingPool:
         # grading process is forked from it (nothing of this process, its threads included, is
         # inherited; the imports are paid once and their pages shared).
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(PRELOAD)
+        torch = ["torch"] if homeworks.load(homework_id).graders_use_torch else []
+        self.context.set_forkserver_preload(torch + PRELOAD)
 
     def run(self, tasks):
         pending = list(reversed(tasks))
