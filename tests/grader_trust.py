@@ -9,7 +9,9 @@ Every check grades a submission with the real `rnnkit grade` CLI and reads resul
 - correct implementations written differently get full marks, so the graders do not insist on one
   particular way of writing the code: HW1's and HW2's are files of their own
   (tests/submissions/hwN_alternatives/*), HW3's and HW4's the reference with some functions'
-  bodies written another way (tests/alternatives.py), so they cannot drift from it elsewhere.
+  bodies written another way (tests/alternatives.py), so they cannot drift from it elsewhere;
+- grading any of these finds every torch result the graders compare with stored (a numpy
+  homework's oracles.json, recorded on the reference alone by `rnnkit release`).
 
 The reference, the stub and the mutants are graded once per test run (`graded`): the public-test
 parity check (tests/test_public_parity.py) reads the same results.json instead of grading again.
@@ -132,6 +134,7 @@ class Homework:
 
     def reference_gets_full_marks(self, grade, min_points):
         results = graded(self.id, self.solution.read_text(), lambda: grade(self.id, self.solution))
+        assert_all_stored(results)
         score, max_score = total(results)
         assert max_score >= min_points, f"only {max_score} points in total"
         assert score == max_score, f"reference solution lost points:\n{describe(results)}"
@@ -143,6 +146,7 @@ class Homework:
     def stub_gets_nothing(self, grade_source):
         source = self.stub()
         results = graded(self.id, source, lambda: grade_source(self.id, self.module, source))
+        assert_all_stored(results)
         score, _ = total(results)
         passed = [t["name"] for t in results["tests"] if t["score"] > 0]
         assert score == 0, f"the unimplemented stub earns points in: {passed}"
@@ -151,6 +155,7 @@ class Homework:
     def mutant_is_caught(self, grade_source, mutant):
         source = self.mutate(mutant)
         results = graded(self.id, source, lambda: grade_source(self.id, self.module, source))
+        assert_all_stored(results)
         score, max_score = total(results)
         assert score < max_score, f"bug `{mutant.id}` still gets full marks"
         first = next(t for t in results["tests"] if t["status"] == "failed")
@@ -220,8 +225,15 @@ class Homework:
 
     def alternative_gets_full_marks(self, grade_source, name):
         results = grade_source(self.id, self.module, self.alternative_source(name))
+        assert_all_stored(results)
         score, max_score = total(results)
         assert score == max_score, f"correct alternative {name} lost points:\n{describe(results)}"
+
+
+def assert_all_stored(results):
+    """The grading computed no torch result itself: each was in oracles.json (engine: extra_data)."""
+    missing = results["extra_data"].get("oracles_not_stored")
+    assert not missing, f"computed with torch, not found in oracles.json (run `rnnkit release`): {missing}"
 
 
 def with_bodies(source, bodies, what):

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import total
-from grader_trust import Homework, Mutant
+from grader_trust import Homework, Mutant, assert_all_stored
 from rnnkit import homeworks
 from rnnkit.results import INTERNAL_ERROR, validate
 from rnnkit_testing import test_subject as subject_of
@@ -202,6 +202,7 @@ def check_hostile_grading(results, homework, expected_types, level):
     function's first failed test names the type expected, or points upstream (deeper ones only)."""
     validate(results)
     assert "The autograder itself hit a problem" not in results.get("output", "")
+    assert_all_stored(results)
     depths = builds_on_depths(homework)
     first_failures = {}
     for test in results["tests"]:

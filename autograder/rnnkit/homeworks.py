@@ -104,6 +104,13 @@ class Homework:
     given: tuple = ()  # public functions of the solution that students receive whole
 
     @property
+    def graders_use_torch(self) -> bool:
+        """Whether grading loads torch: the graders of a homework whose students may use it handle
+        tensors and models. A numpy homework's graders find their torch results stored
+        (``oracles.json``, rnnkit_testing/oracles.py) and load torch only for one not found."""
+        return self.packages is None or "torch" in self.packages
+
+    @property
     def graders_dir(self) -> Path:
         return GRADERS_ROOT / self.id
 

@@ -10,8 +10,9 @@ expected values, so hidden tests cannot be reverse-engineered from their feedbac
 
 One module per job: ``failures`` (how a test fails, and the message that becomes), ``titles``
 (what a test is called and about), ``checks`` and ``type_checks`` (values and their types),
-``student`` (the student's code as the tests call it), ``records`` (the one test-record plugin and
-the students' report), ``notebook`` (``grader.check`` in a notebook) and ``plugin`` (what a
+``student`` (the student's code as the tests call it), ``oracles`` (the tests' torch results,
+stored ahead for the autograder), ``records`` (the one test-record plugin and the students'
+report), ``notebook`` (``grader.check`` in a notebook) and ``plugin`` (what a
 conftest.py loads with ``pytest_plugins = ["rnnkit_testing"]``: re-exported here for that).
 """
 
@@ -28,6 +29,7 @@ from .checks import (
 )
 from .failures import StudentCodeError, SubmissionFailed, SubmissionStopped, ValueMismatch, failure_message
 from .notebook import NotebookCheckFailed, check_notebook
+from .oracles import lazy_import, oracle
 from .plugin import STUDENT, _seed_torch, pytest_configure, rng  # noqa: F401 - pytest finds them here
 from .records import PublicTestsReport, TestRecords
 from .student import InProcessStudent, StudentObject, reseed

@@ -9,13 +9,13 @@ x (N, D) or (N, T, D), h (N, H), W_xh (H, D), W_hh (H, H), b_h (H,).
 """
 
 import numpy as np
-import torch
-from torch import nn
 
-from memo import memoized
+from numerical import numerical_grad
+from rnnkit_testing import lazy_import, oracle
 
-
-DTYPE = torch.float64
+# Grading finds these functions' results stored (rnnkit_testing/oracles.py) and never loads torch.
+torch = lazy_import("torch")
+nn = lazy_import("torch.nn")
 
 
 # ---------------------------------------------------------------- data
@@ -42,7 +42,7 @@ def random_problem(rng, N, T, D, H):
 
 def _t(array, requires_grad=False):
     array = np.asarray(array, dtype=np.float64)
-    return torch.tensor(array, dtype=DTYPE, requires_grad=requires_grad)
+    return torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad)
 
 
 def _np(tensor):
@@ -74,11 +74,11 @@ def rnn_cell(W_xh, W_hh, b_h, activation="tanh"):
             )
 
         return cell, params
-    cell = _load(nn.RNNCell(D, H, nonlinearity=activation, dtype=DTYPE), "", W_xh, W_hh, b_h)
+    cell = _load(nn.RNNCell(D, H, nonlinearity=activation, dtype=torch.float64), "", W_xh, W_hh, b_h)
     return cell, [cell.weight_ih, cell.weight_hh, cell.bias_ih]
 
 
-@memoized
+@oracle
 def cell_forward(x, h_prev, W_xh, W_hh, b_h, activation="tanh"):
     """One step: h_next (N, H)."""
     cell, _ = rnn_cell(W_xh, W_hh, b_h, activation)
@@ -96,13 +96,13 @@ def _torch_rnn_forward(x, h0, W_xh, W_hh, b_h, activation):
             states.append(h)
         return torch.stack(states, dim=1), h
     H, D = np.shape(W_xh)
-    rnn = nn.RNN(D, H, nonlinearity=activation, batch_first=True, dtype=DTYPE)
+    rnn = nn.RNN(D, H, nonlinearity=activation, batch_first=True, dtype=torch.float64)
     _load(rnn, "_l0", W_xh, W_hh, b_h)
     outputs, h_n = rnn(x, h0[None])
     return outputs, h_n[0]
 
 
-@memoized
+@oracle
 def sequence_forward(x, h0, W_xh, W_hh, b_h, activation="tanh"):
     """torch.nn.RNN(batch_first=True): (outputs (N, T, H), h_last (N, H))."""
     with torch.no_grad():
@@ -110,11 +110,11 @@ def sequence_forward(x, h0, W_xh, W_hh, b_h, activation="tanh"):
     return _np(outputs), _np(h_last)
 
 
-@memoized
+@oracle
 def linear(h, W_hy, b_y):
     """nn.Linear with weight W_hy (O, H) and bias b_y (O,)."""
     O, H = np.shape(W_hy)
-    layer = nn.Linear(H, O, dtype=DTYPE)
+    layer = nn.Linear(H, O, dtype=torch.float64)
     with torch.no_grad():
         layer.weight.copy_(_t(W_hy))
         layer.bias.copy_(_t(b_y))
@@ -124,7 +124,7 @@ def linear(h, W_hy, b_y):
 # ---------------------------------------------------------------- gradients by autograd
 
 
-@memoized
+@oracle
 def cell_grads(dh_next, x, h_prev, W_xh, W_hh, b_h):
     """Autograd through nn.RNNCell (tanh): (dx, dh_prev, dW_xh, dW_hh, db_h)."""
     cell, params = rnn_cell(W_xh, W_hh, b_h, "tanh")
@@ -133,7 +133,7 @@ def cell_grads(dh_next, x, h_prev, W_xh, W_hh, b_h):
     return tuple(_np(v.grad) for v in (xt, ht, *params))
 
 
-@memoized
+@oracle
 def bptt_grads(doutputs, x, h0, W_xh, W_hh, b_h, truncate=None):
     """Autograd of sum(doutputs * outputs): (dx, dh0, dW_xh, dW_hh, db_h).
 
@@ -143,7 +143,7 @@ def bptt_grads(doutputs, x, h0, W_xh, W_hh, b_h, truncate=None):
     xt, h0t = _t(x, True), _t(h0, True)
     if truncate is None:
         H, D = np.shape(W_xh)
-        rnn = _load(nn.RNN(D, H, batch_first=True, dtype=DTYPE), "_l0", W_xh, W_hh, b_h)
+        rnn = _load(nn.RNN(D, H, batch_first=True, dtype=torch.float64), "_l0", W_xh, W_hh, b_h)
         outputs, _ = rnn(xt, h0t[None])
         params = [rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0]
     else:
@@ -159,7 +159,7 @@ def bptt_grads(doutputs, x, h0, W_xh, W_hh, b_h, truncate=None):
     return tuple(_np(v.grad) for v in (xt, h0t, *params))
 
 
-@memoized
+@oracle
 def state_grad_norms(dh_last, x, h0, W_xh, W_hh, b_h, activation="tanh"):
     """Autograd of sum(dh_last * h_T): norms of the gradient at h_T, h_{T-1}, ..., h_0."""
     cell, _ = rnn_cell(W_xh, W_hh, b_h, activation)
@@ -173,12 +173,12 @@ def state_grad_norms(dh_last, x, h0, W_xh, W_hh, b_h, activation="tanh"):
     return np.array([float(torch.linalg.norm(s.grad)) for s in reversed(states)])
 
 
-@memoized
+@oracle
 def clip(grads, max_norm):
     """torch.nn.utils.clip_grad_norm_ applied to copies of `grads`: the clipped list."""
     params = []
     for g in grads:
-        p = torch.zeros(np.shape(g), dtype=DTYPE, requires_grad=True)
+        p = torch.zeros(np.shape(g), dtype=torch.float64, requires_grad=True)
         p.grad = _t(g)
         params.append(p)
     nn.utils.clip_grad_norm_(params, max_norm)
@@ -196,6 +196,20 @@ def cell_loss(dh_next, x, h_prev, W_xh, W_hh, b_h):
 def sequence_loss(doutputs, x, h0, W_xh, W_hh, b_h):
     """sum(doutputs * outputs) through nn.RNN, as a float."""
     return float(np.sum(doutputs * sequence_forward(x, h0, W_xh, W_hh, b_h, "tanh")[0]))
+
+
+@oracle
+def cell_numerical_grads(dh_next, x, h_prev, W_xh, W_hh, b_h):
+    """Central differences of cell_loss for x, h_prev, W_xh, W_hh, b_h."""
+    variables = [np.array(v) for v in (x, h_prev, W_xh, W_hh, b_h)]
+    return tuple(numerical_grad(lambda: cell_loss(dh_next, *variables), v) for v in variables)
+
+
+@oracle
+def sequence_numerical_grads(doutputs, x, h0, W_xh, W_hh, b_h):
+    """Central differences of sequence_loss for x, h0, W_xh, W_hh, b_h."""
+    variables = [np.array(v) for v in (x, h0, W_xh, W_hh, b_h)]
+    return tuple(numerical_grad(lambda: sequence_loss(doutputs, *variables), v) for v in variables)
 
 
 CELL_GRADS = ("dx", "dh_prev", "dW_xh", "dW_hh", "db_h")

@@ -12,19 +12,19 @@ stacked GRU weights (3H, ...) with rows r, z, n.
 import itertools
 
 import numpy as np
-import torch
-from torch import nn
 
-from memo import memoized
+from numerical import numerical_grad
+from rnnkit_testing import lazy_import, oracle
 
-
-DTYPE = torch.float64
+# Grading finds these functions' results stored (rnnkit_testing/oracles.py) and never loads torch.
+torch = lazy_import("torch")
+nn = lazy_import("torch.nn")
 LSTM_GATES = ("i", "f", "g", "o")  # torch's row order in the stacked weights
 GRU_GATES = ("r", "z", "n")
 
 
 def _t(array, requires_grad=False):
-    return torch.tensor(np.asarray(array, dtype=np.float64), dtype=DTYPE, requires_grad=requires_grad)
+    return torch.tensor(np.asarray(array, dtype=np.float64), dtype=torch.float64, requires_grad=requires_grad)
 
 
 def _np(tensor):
@@ -100,7 +100,12 @@ def wrong_gate_order(matches, cell, torch_order, W_ih, W_hh, b_ih, b_hh):
     ("i", "f", "o", "g") uses block 2 as o and block 3 as g), the weights are rearranged so that
     torch, which reads `torch_order`, computes what that student computes. Returns the first
     reading for which ``matches(cell(*rearranged_weights))`` holds, or None.
+
+    Every reading's result is computed before any is compared: the torch results stored for
+    grading are recorded on the reference solution, and must hold every reading whatever answer
+    the first match stops at.
     """
+    results = []
     for reading in itertools.permutations(torch_order):
         if reading == tuple(torch_order):
             continue
@@ -108,19 +113,18 @@ def wrong_gate_order(matches, cell, torch_order, W_ih, W_hh, b_ih, b_hh):
             np.concatenate([np.split(w, len(torch_order))[reading.index(gate)] for gate in torch_order])
             for w in (W_ih, W_hh, b_ih, b_hh)
         )
-        if matches(cell(*rearranged)):
-            return reading
-    return None
+        results.append((reading, cell(*rearranged)))
+    return next((reading for reading, result in results if matches(result)), None)
 
 
 
-@memoized
+@oracle
 def sigmoid(z):
     with torch.no_grad():
         return _np(torch.sigmoid(_t(z)))
 
 
-@memoized
+@oracle
 def gate(x, h_prev, W_x, b_x, W_h, b_h, activation):
     """activation(x W_x^T + b_x + h_prev W_h^T + b_h) with torch ops: one gate of the split form."""
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]
@@ -138,10 +142,10 @@ def _load(module, suffix, W_ih, W_hh, b_ih, b_hh):
 def lstm_cell(W_ih, W_hh, b_ih, b_hh):
     """torch.nn.LSTMCell holding the stacked weights."""
     H4, D = np.shape(W_ih)
-    return _load(nn.LSTMCell(D, H4 // 4, dtype=DTYPE), "", W_ih, W_hh, b_ih, b_hh)
+    return _load(nn.LSTMCell(D, H4 // 4, dtype=torch.float64), "", W_ih, W_hh, b_ih, b_hh)
 
 
-@memoized
+@oracle
 def lstm_cell_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     """(h, c) from torch.nn.LSTMCell."""
     with torch.no_grad():
@@ -149,23 +153,23 @@ def lstm_cell_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     return _np(h), _np(c)
 
 
-@memoized
+@oracle
 def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     """(outputs, (h_T, c_T)) from torch.nn.LSTM(batch_first=True)."""
     H4, D = np.shape(W_ih)
-    lstm = _load(nn.LSTM(D, H4 // 4, batch_first=True, dtype=DTYPE), "_l0", W_ih, W_hh, b_ih, b_hh)
+    lstm = _load(nn.LSTM(D, H4 // 4, batch_first=True, dtype=torch.float64), "_l0", W_ih, W_hh, b_ih, b_hh)
     with torch.no_grad():
         outputs, (h_n, c_n) = lstm(_t(x), (_t(h0)[None], _t(c0)[None]))
     return _np(outputs), (_np(h_n[0]), _np(c_n[0]))
 
 
-@memoized
+@oracle
 def gru_cell_forward(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
     """torch.nn.GRUCell (reset_after=True), or the slides' GRU written with torch ops."""
     H3, D = np.shape(W_ih)
     if reset_after:
         with torch.no_grad():
-            cell = _load(nn.GRUCell(D, H3 // 3, dtype=DTYPE), "", W_ih, W_hh, b_ih, b_hh)
+            cell = _load(nn.GRUCell(D, H3 // 3, dtype=torch.float64), "", W_ih, W_hh, b_ih, b_hh)
             return _np(cell(_t(x), _t(h_prev)))
     _, z, n = gru_gates(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=False)
     return (1 - z) * n + z * np.asarray(h_prev, dtype=float)
@@ -174,7 +178,7 @@ def gru_cell_forward(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
 # ---------------------------------------------------------------- backward reference
 
 
-@memoized
+@oracle
 def lstm_cell_grads(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     """Autograd of sum(dh * h + dc * c) through nn.LSTMCell:
     (dx, dh_prev, dc_prev, dW_ih, dW_hh, db_ih, db_hh)."""
@@ -190,21 +194,20 @@ LSTM_GRADS = ("dx", "dh_prev", "dc_prev", "dW_ih", "dW_hh", "db_ih", "db_hh")
 
 # ---------------------------------------------------------------- parameter counts
 
-TORCH_LAYERS = {"simple_rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "dense": nn.Linear}
+TORCH_LAYERS = {"simple_rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "dense": "Linear"}  # in torch.nn
 
 
-@memoized
+@oracle
 def torch_param_count(input_dim, layers):
     """sum(p.numel() for p in model.parameters()) of real torch layers stacked as `layers`."""
     total = 0
     for kind, units in layers:
-        module = TORCH_LAYERS[kind](input_dim, units)
+        module = getattr(nn, TORCH_LAYERS[kind])(input_dim, units)
         total += sum(p.numel() for p in module.parameters())
         input_dim = units
     return total
 
 
-@memoized
 def keras_param_count(input_dim, layers, reset_after=True):
     """What Keras 3's model.summary() reports for `layers` (checked against real Keras by the
     kit's own tests, tests/test_hw2_keras_counts.py, since the autograder does not ship Keras).
@@ -227,7 +230,7 @@ def keras_param_count(input_dim, layers, reset_after=True):
 # ---------------------------------------------------------------- helpers of test_5 to test_8
 
 
-@memoized
+@oracle
 def gru_gates(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
     """(r, z, n) of one GRU step with torch ops: the slides' GRU (reset_after=False), and the
     gates behind a student's known mistakes."""
@@ -247,7 +250,7 @@ def gru_gates(x, h_prev, W_ih, W_hh, b_ih, b_hh, reset_after=True):
     return _np(r), _np(z), _np(n)
 
 
-@memoized
+@oracle
 def concat_gate(x, h_prev, W, b, activation="sigmoid"):
     """activation(W . [h_{t-1}, x_t] + b) computed by torch on the concatenated rows [h_prev, x]."""
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh}[activation]
@@ -259,3 +262,10 @@ def lstm_cell_loss(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     """sum(dh * h + dc * c) through nn.LSTMCell, as a float."""
     h, c = lstm_cell_forward(x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh)
     return float(np.sum(dh * h) + np.sum(dc * c))
+
+
+@oracle
+def lstm_numerical_grads(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    """Central differences of lstm_cell_loss for x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh."""
+    variables = [np.array(v) for v in (x, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh)]
+    return tuple(numerical_grad(lambda: lstm_cell_loss(dh, dc, *variables), v) for v in variables)

@@ -30,7 +30,10 @@ def gru_problem(rng, N=4, D=3, H=5):
 
 
 def diagnose(h, args, reset_after):
-    """A hint that names the mistake when h equals a known wrong variant, computed with torch."""
+    """A hint that names the mistake when h equals a known wrong variant, computed with torch.
+
+    Every variant is computed before h is compared with any: the torch results stored for grading
+    are recorded on the reference solution, and must hold every variant whatever h matches first."""
     x, h_prev = args[:2]
     if not (isinstance(h, np.ndarray) and h.shape == np.shape(h_prev) and h.dtype.kind in "fiu"):
         return ""
@@ -42,8 +45,7 @@ def diagnose(h, args, reset_after):
         equals, lambda *rearranged: ref.gru_cell_forward(x, h_prev, *rearranged, reset_after=reset_after),
         ref.GRU_GATES, *args[2:],
     )
-    if reading is not None:
-        return f"{ORDER_HINT} Your h is what you get when the row blocks are read as {', '.join(reading)}."
+    moved = None
     if reset_after:
         # r * (h_prev W_hn^T) + b_hn is torch's GRU with b_hn moved over to b_in.
         W_ih, W_hh, b_ih, b_hh = args[2:]
@@ -51,16 +53,20 @@ def diagnose(h, args, reset_after):
         H = len(b_hh) // 3
         moved_ih[2 * H:] += b_hh[2 * H:]
         moved_hh[2 * H:] = 0.0
-        if equals(ref.gru_cell_forward(x, h_prev, W_ih, W_hh, moved_ih, moved_hh)):
-            return (
-                "With reset_after=True the reset gate multiplies b_hn too: n = tanh(x W_in^T + b_in + "
-                "r * (h_prev W_hn^T + b_hn)); b_hn sits inside the reset, which is why torch keeps it "
-                "apart from b_in."
-            )
-    if equals(ref.gru_cell_forward(*args, reset_after=not reset_after)):
+        moved = ref.gru_cell_forward(x, h_prev, W_ih, W_hh, moved_ih, moved_hh)
+    other_form = ref.gru_cell_forward(*args, reset_after=not reset_after)
+    _, z, n = ref.gru_gates(*args, reset_after=reset_after)
+    if reading is not None:
+        return f"{ORDER_HINT} Your h is what you get when the row blocks are read as {', '.join(reading)}."
+    if moved is not None and equals(moved):
+        return (
+            "With reset_after=True the reset gate multiplies b_hn too: n = tanh(x W_in^T + b_in + "
+            "r * (h_prev W_hn^T + b_hn)); b_hn sits inside the reset, which is why torch keeps it "
+            "apart from b_in."
+        )
+    if equals(other_form):
         which = "reset_after=False, the slides' form" if reset_after else "reset_after=True, torch's form"
         return f"Your h is the GRU of {which}, not the one asked for. {RESET_AFTER_HINT}"
-    _, z, n = ref.gru_gates(*args, reset_after=reset_after)
     if equals(z * n + (1 - z) * h_prev):
         return f"You swapped the roles of z and 1 - z. {UPDATE_HINT}"
     return ""

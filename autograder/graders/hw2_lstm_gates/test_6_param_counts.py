@@ -34,10 +34,23 @@ def describe(kind, D, H, framework, reset_after=True):
     return f"Keras' {KERAS_NAMES[kind]}({H}{option}) on {D} input feature{'s' * (D != 1)}"
 
 
-def layer_hint(kind, D, H, framework, reset_after, got):
-    """Name the concept behind a wrong layer count, using counts of torch modules and Keras' rules."""
-    want = expected_count(framework, D, [(kind, H)], reset_after)
-    keras, torch_count = ref.keras_param_count(D, [(kind, H)], reset_after), ref.torch_param_count(D, [(kind, H)])
+def layer_counts(kind, D, H, framework, reset_after=True):
+    """Every count a wrong count of this layer is compared with (layer_hint), worked out before the
+    answer is read: the torch results stored for grading are recorded on the reference solution,
+    whose counts are all right, and must hold what a wrong count is compared with too."""
+    return {
+        "want": expected_count(framework, D, [(kind, H)], reset_after),
+        "keras": ref.keras_param_count(D, [(kind, H)], reset_after),
+        "torch": ref.torch_param_count(D, [(kind, H)]),
+        "keras_other_reset": ref.keras_param_count(D, [(kind, H)], reset_after=not reset_after),
+        "swapped": expected_count(framework, H, [(kind, D)], reset_after),  # input_dim and units swapped
+    }
+
+
+def layer_hint(kind, D, H, framework, reset_after, got, counts):
+    """Name the concept behind a wrong layer count, using counts of torch modules and Keras' rules
+    (``counts``: layer_counts of the layer)."""
+    want, keras, torch_count = counts["want"], counts["keras"], counts["torch"]
     layer = describe(kind, D, H, framework, reset_after)
     if kind == "dense":
         if got == D * H:
@@ -47,7 +60,7 @@ def layer_hint(kind, D, H, framework, reset_after, got):
         return (f"{layer}: PyTorch's GRU has no reset_after option and always keeps two bias vectors per "
                 "gate; reset_after only changes a Keras GRU.")
     if kind == "gru" and framework == "keras":
-        other = ref.keras_param_count(D, [(kind, H)], reset_after=not reset_after)
+        other = counts["keras_other_reset"]
         if got == other != want and reset_after:
             return (f"{layer}: Keras' default GRU (reset_after=True) applies the reset gate after the "
                     "recurrent product, so it keeps two bias vectors per gate (an input bias and a "
@@ -60,7 +73,7 @@ def layer_hint(kind, D, H, framework, reset_after, got):
                 "where Keras keeps one.")
     if framework == "keras" and got == torch_count != want:
         return f"{layer}: Keras keeps one bias vector per gate (only a GRU with reset_after=True keeps two)."
-    if D != H and got == expected_count(framework, H, [(kind, D)], reset_after):
+    if D != H and got == counts["swapped"]:
         return f"{layer}: each input matrix is (units x input_dim) and each recurrent one (units x units)."
     gates = {"lstm": 4, "gru": 3}.get(kind)
     if gates and got * gates == want:
@@ -75,9 +88,10 @@ def check_layer(student, kind, D, H, framework=None, reset_after=True):
         kwargs["reset_after"] = False
     framework = framework or "keras"
     call = layer_call(kind, D, H, framework, reset_after)
+    counts = layer_counts(kind, D, H, framework, reset_after)
     got = assert_int(student.layer_param_count(kind, D, H, **kwargs), call, whole=True)
-    if got != expected_count(framework, D, [(kind, H)], reset_after):
-        raise AssertionError(f"{call} is wrong. {layer_hint(kind, D, H, framework, reset_after, got)}")
+    if got != counts["want"]:
+        raise AssertionError(f"{call} is wrong. {layer_hint(kind, D, H, framework, reset_after, got, counts)}")
 
 
 # ---------------------------------------------------------------- layer_param_count
@@ -158,35 +172,40 @@ def check_model(student, D, layers, framework=None):
     kwargs = {} if framework is None else {"framework": framework}
     framework = framework or "keras"
     call = f"model_param_count({D}, {layers}, framework={framework!r})"
-    got = assert_int(student.model_param_count(D, layers, **kwargs), call, whole=True)
+    # What a wrong count is compared with, worked out before it is read (see layer_counts).
     want = expected_count(framework, D, layers)
+    other = "keras" if framework == "torch" else "torch"
+    other_count = expected_count(other, D, layers)
+    unchained = sum(expected_count(framework, D, [layer]) for layer in layers)
+    inputs = [D, *(units for _, units in layers[:-1])]  # each layer's input size
+    per_layer = [layer_counts(kind, d, units, framework) for (kind, units), d in zip(layers, inputs)]
+    got = assert_int(student.model_param_count(D, layers, **kwargs), call, whole=True)
     if got == want:
         return
-    other = "keras" if framework == "torch" else "torch"
-    if got == expected_count(other, D, layers) and framework == "torch":
+    if got == other_count and framework == "torch":
         hint = ("PyTorch's recurrent layers keep two bias vectors per gate (bias_ih and bias_hh), where "
                 "Keras keeps one; pass framework on to every layer.")
-    elif got == expected_count(other, D, layers):
+    elif got == other_count:
         hint = "Keras keeps one bias vector per gate (a GRU with reset_after=True keeps two); pass framework on to every layer."
-    elif len(layers) > 1 and got == sum(expected_count(framework, D, [layer]) for layer in layers):
+    elif len(layers) > 1 and got == unchained:
         hint = "Each layer's input size is the previous layer's units; only the first layer sees input_dim."
     else:
-        hint = wrong_layer_hint(student, D, layers, framework) or (
+        hint = wrong_layer_hint(student, layers, inputs, framework, per_layer) or (
             "Add the layer counts, each layer taking the previous layer's units as its input size."
         )
     raise AssertionError(f"{call} is wrong. {hint}")
 
 
-def wrong_layer_hint(student, D, layers, framework):
-    """When a layer of the model is wrong in layer_param_count too, say which and why."""
-    for kind, units in layers:
+def wrong_layer_hint(student, layers, inputs, framework, per_layer):
+    """When a layer of the model is wrong in layer_param_count too, say which and why
+    (``inputs``: each layer's input size; ``per_layer``: its layer_counts)."""
+    for (kind, units), D, counts in zip(layers, inputs, per_layer):
         try:
             got = assert_int(student.layer_param_count(kind, D, units, framework=framework), "", whole=True)
         except (AssertionError, StudentCodeError):
             return ""
-        if got != expected_count(framework, D, [(kind, units)]):
-            return f"It adds up the layers, and layer_param_count is wrong for one of them: {layer_hint(kind, D, units, framework, True, got)}"
-        D = units
+        if got != counts["want"]:
+            return f"It adds up the layers, and layer_param_count is wrong for one of them: {layer_hint(kind, D, units, framework, True, got, counts)}"
     return ""
 
 

@@ -1,12 +1,14 @@
-"""Grading processes that import torch and the graders once, then grade one submission after another.
+"""Grading processes that import the graders (and torch, where they use it) once, then grade one
+submission after another.
 
 Starting Python and importing torch is most of what grading one submission costs, so a batch keeps
 a few grading processes warm. Each still gives every submission a sandbox of its own: a fresh
 worker process with its own limits, uid and time budget, started by ``rnnkit.engine.grade`` exactly
 as for a single submission, except that it is forked from the grading process's zygote (which
-imported numpy and torch once, ``rnnkit.sandbox.warm``) instead of starting Python again. The
-zygote and its workers die with their grading process (parent-death signals). Nothing of a submission lives on in the grading process: student code
-never runs there, and only plain data comes back from the sandbox.
+imported numpy, and torch where allowed, once: ``rnnkit.sandbox.warm``) instead of starting
+Python again. The zygote and its workers die with their grading process (parent-death signals).
+Nothing of a submission lives on in the grading process: student code never runs there, and only
+plain data comes back from the sandbox.
 
 When a grading process dies or overruns (it should not: a sandbox failure is the submission's
 own, but a batch must survive a kit bug too), the supervisor (``GradingPool``) stops it (SIGTERM:
@@ -23,9 +25,12 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+from rnnkit import homeworks
 from rnnkit.sandbox import keep_warm, kill_leftovers
 
-PRELOAD = ["torch", "numpy", "pytest", "rnnkit.engine", "rnnkit.batch.pool"]
+# And torch, for a homework whose graders use it (Homework.graders_use_torch): a numpy homework's
+# graders find their torch results stored.
+PRELOAD = ["numpy", "pytest", "rnnkit.engine", "rnnkit.batch.pool"]
 STOP_SECONDS = 3  # for a grading process to stop its sandbox and leave before it is killed
 
 
@@ -69,7 +74,6 @@ def _serve(connection, homework_id, grade_options, supervisor, own_uids=False):
         os.environ.pop("RNNKIT_SANDBOX_USER", None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
     signal.signal(signal.SIGTERM, _leave)
-    from rnnkit import homeworks
     from rnnkit.engine import grade, warm_up
 
     homework = homeworks.load(homework_id)
@@ -129,7 +133,8 @@ class GradingPool:
         # grading process is forked from it (nothing of this process, its threads included, is
         # inherited; the imports are paid once and their pages shared).
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(PRELOAD)
+        torch = ["torch"] if homeworks.load(homework_id).graders_use_torch else []
+        self.context.set_forkserver_preload(torch + PRELOAD)
 
     def run(self, tasks):
         pending = list(reversed(tasks))

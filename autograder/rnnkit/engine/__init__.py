@@ -22,7 +22,7 @@ from rnnkit.engine.submission import SubmissionProblem, stage
 from rnnkit.homeworks import GRADERS_ROOT, SECRET_DIRS
 from rnnkit.results import GradescopeResults, validate, write_json_atomically
 from rnnkit.sandbox import SandboxSpec, SandboxStudent, missing_layers
-from rnnkit_testing import STUDENT
+from rnnkit_testing import STUDENT, oracles
 
 # How results.json's output starts when the submission itself could not be graded (no module
 # file, an unreadable zip or notebook).
@@ -75,9 +75,10 @@ def run_graders(graders_dir, *extra_args, plugins=()):
 
 
 def warm_up(homework):
-    """Pay the imports once in a process that will grade many submissions: torch, and everything
-    collecting the graders imports (kept, since the same graders run again)."""
-    import torch  # noqa: F401 - the graders' references use it
+    """Pay the imports once in a process that will grade many submissions: torch where the graders
+    use it, and everything collecting the graders imports (kept, since the same graders run again)."""
+    if homework.graders_use_torch:
+        import torch  # noqa: F401 - the graders' references use it
 
     run_graders(homework.graders_dir, "--collect-only")
 
@@ -147,6 +148,7 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
                 # Reading the submission (a notebook, in a child process) counts in its time budget.
                 student = SandboxStudent(spec, started=started)
                 student.prestart()
+            oracles.take_misses()  # a process grading a class reports each submission's own
             try:
                 exit_code = run_graders(homework.graders_dir, plugins=[collector, EnginePlugin(student)])
             finally:
@@ -178,6 +180,9 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
         extra_data["status"] = STATUS_GRADED
     if layers:  # a sandbox started: say plainly which layers this machine did not allow
         extra_data["sandbox_missing"] = missing_layers(layers)
+    missed = oracles.take_misses()
+    if missed:  # computed with torch instead of found stored: `rnnkit release` brings them up to date
+        extra_data["oracles_not_stored"] = missed
     if metadata is not None:
         extra_data["submission"] = submission_record(metadata)
     results = collector.results(time.monotonic() - started, extra_data)

@@ -15,13 +15,17 @@ What students receive is derived, never edited by hand:
   ``notebook.py``);
 * the README's figures, ``solutions/<hw>/*.svg`` (text, written by the benchmarks).
 
-``--check`` compares instead of writing, so a test can fail when ``assignments/`` is stale.
+Beside the graders of a numpy homework it writes ``oracles.json``, the torch results they compare
+with, worked out ahead (see ``oracles.py``), so that grading never waits for torch.
+
+``--check`` compares instead of writing, so a test can fail when ``assignments/`` or a table is stale.
 """
 
 import pytest
 
 from rnnkit import PACKAGE_DIR
 from rnnkit.release.notebook import NOTEBOOK_SOURCE, student_notebook, with_checks_cell
+from rnnkit.release.oracles import table_path, table_text
 from rnnkit.release.stubs import make_stub
 from rnnkit.results import PUBLIC_TESTS, GradescopeResults
 from rnnkit_testing import tested_function
@@ -139,5 +143,11 @@ def release(homeworks, check=False):
                        if p.is_file() and "__pycache__" not in p.parts}
             extra = present - set(expected)
             touched.extend(folder / name for name in sorted(extra) if check)
+        if not homework.graders_use_torch:
+            path, text = table_path(homework), table_text(homework)
+            if (path.read_text() if path.exists() else None) != text:
+                touched.append(path)
+                if not check:
+                    path.write_text(text)
     return touched
 

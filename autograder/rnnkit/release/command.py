@@ -18,11 +18,11 @@ def _release(args, console):
             console.print(f"{homework.id}: given whole to students: {', '.join(homework.given)}")
     if args.check:
         if stale:
-            console.print("assignments/ is out of date; run `rnnkit release`:")
+            console.print("assignments/ or the graders' stored torch results are out of date; run `rnnkit release`:")
             for path in stale:
                 console.print(f"  {path}")
             return 1
-        console.print("assignments/ is up to date")
+        console.print("assignments/ and the graders' stored torch results are up to date")
         return 0
     for path in stale:
         console.print(f"wrote {path}")
