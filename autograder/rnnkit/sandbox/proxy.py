@@ -98,7 +98,7 @@ class SandboxStudent:
     # -- internals --
 
     def prestart(self):
-        """Launch the worker now, so that it boots while the graders import torch; its reply is
+        """Launch the worker now, so that it boots while the graders are imported; its reply is
         read at the first call."""
         if self._fatal is None and self._worker is None and self._pending is None:
             try:
