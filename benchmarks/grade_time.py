@@ -1,6 +1,6 @@
 """Wall time and peak memory of grading each homework, next to the cost floor: starting Python and importing torch.
 
-    .venv/bin/python benchmarks/grade_time.py [--runs 7]
+    .venv/bin/python benchmarks/grade_time.py [--runs 7] [--homework hw3_text_generation ...]
 
 Grades every homework's reference and stub (the .py students hand in), and for a notebook
 homework also its student notebook with the reference's answers filled in. Runs the commands
@@ -36,10 +36,10 @@ def answered_notebook(homework, path):
     return path
 
 
-def commands(out_dir):
-    """The torch-import floor, then the reference and the stub (and notebook) of every homework."""
+def commands(out_dir, homework_ids):
+    """The torch-import floor, then the reference and the stub (and notebook) of each homework."""
     todo = {'python -c "import torch"': [sys.executable, "-c", "import torch"]}
-    for homework_id in homeworks.homework_ids():
+    for homework_id in homework_ids:
         homework = homeworks.load(homework_id)
         submissions = {
             "reference": ROOT / "solutions" / homework_id / f"{homework.module}.py",
@@ -102,9 +102,11 @@ def run_measured(command):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--homework", action="append", choices=homeworks.homework_ids(),
+                        help="only this homework (repeat for more; all of them by default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as out:
-        todo = commands(Path(out))
+        todo = commands(Path(out), args.homework or homeworks.homework_ids())
         times = {name: [] for name in todo}
         peaks = {name: [] for name in todo}
         for _ in range(args.runs):
