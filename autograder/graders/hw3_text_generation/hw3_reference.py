@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from memo import memoized
+from memo import memoized, single_threaded
 
 LECTURE_TEXT = "Recurrent neural networks are artificial neural networks that use sequential data."
 TINY_CORPUS = (
@@ -65,6 +65,7 @@ def _model(state, V, H, batch_first=True):
 
 
 @memoized
+@single_threaded
 def logits(state, X):
     V, H = state["fc.weight"].shape
     lstm, fc = _model(state, V, H)
@@ -74,6 +75,7 @@ def logits(state, X):
 
 
 @memoized
+@single_threaded
 def lstm_outputs(state, X, batch_first=True):
     """The LSTM's outputs (n, maxlen, H) for X (n, maxlen, V); with batch_first=False, what an
     LSTM built without batch_first makes of the same tensor (time and batch swapped)."""
@@ -92,6 +94,7 @@ def fc_outputs(state, hidden):
 
 
 @memoized
+@single_threaded
 def logits_variant(state, X, variant):
     """Logits of a slipped forward, to recognise the slip: "first_step" (the output at the first
     time step), "softmax" (probabilities), "log_softmax"."""
@@ -155,6 +158,23 @@ def total_variation(p, q):
 
 def frequencies(indices, size):
     return np.bincount(np.asarray(indices, dtype=np.int64), minlength=size)[:size] / max(len(indices), 1)
+
+
+def settled_draws(draw_range, first, total, settles):
+    """The draws a statistical test judges, taken in two stages: ``draw_range(0, first)``, kept
+    when ``settles(them)``, else those and ``draw_range(first, total)``. ``settles`` must be
+    stricter than the test's own verdict, so that early draws can only pass a test, never fail
+    it: a correct sampler usually settles on the first ones, and anything else is judged on
+    exactly the ``total`` draws it always was (the same seeds, the same rule)."""
+    values = np.asarray(draw_range(0, first))
+    if settles(values):
+        return values
+    return np.concatenate([values, np.asarray(draw_range(first, total), dtype=values.dtype)])
+
+
+def close_to(expected, distance):
+    """``settles`` for settled_draws: the draws' frequencies within ``distance`` of ``expected``."""
+    return lambda values: total_variation(frequencies(values, len(expected)), expected) <= distance
 
 
 # ---- sample_next's slips, recognised by their evidence (the draws, the rng, the error raised)

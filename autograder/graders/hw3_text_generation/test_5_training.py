@@ -11,6 +11,11 @@ import torch
 from . import hw3_reference as ref
 from rnnkit_testing import StudentCodeError, assert_tensor
 
+# Five epochs at lr 0.05 (the given loop's 30 Adam steps) take the grader's model from a loss of
+# 2.54 to 0.38-0.57 (six shuffling seeds), a ratio of 0.15-0.23 against the verdict's 0.5; a model
+# whose LSTM does not learn (only fc trained) stays at 0.79 of its loss, one epoch at 0.87.
+EPOCHS, LR = 5, 0.05
+
 
 @pytest.mark.points(2)
 def test_loss_falls_on_a_tiny_corpus(student):
@@ -23,7 +28,7 @@ def test_loss_falls_on_a_tiny_corpus(student):
     before = ref.cross_entropy(ref.logits(state, X), y)
     model = ref.student_model_holding(student, state)
     try:  # what the loop reports is not read
-        student.train(model, torch.tensor(X), torch.tensor(y), epochs=15, batch_size=32, lr=0.02)
+        student.train(model, torch.tensor(X), torch.tensor(y), epochs=EPOCHS, batch_size=32, lr=LR)
     except StudentCodeError as error:
         message, _, trace = str(error).partition(" raised ")
         hint = (". forward must return logits that keep their computation graph (nothing detached, no "
@@ -39,7 +44,7 @@ def test_loss_falls_on_a_tiny_corpus(student):
     after = ref.cross_entropy(logits, y)
     if not (after <= 0.5 * before):
         raise AssertionError(
-            "the model does not learn: after 15 epochs of the given training loop its cross-entropy on the "
+            f"the model does not learn: after {EPOCHS} epochs of the given training loop its cross-entropy on the "
             "training data did not fall by half. The loop updates the parameters of the model's submodules "
             "(lstm and fc) and calls its forward: the logits must come from those layers."
         )

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from memo import single_threaded
+
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ["<PAD>", "<SOS>", "<EOS>", "<UNK>"]
 
@@ -82,6 +84,7 @@ def _gru(state, prefix, input_size, H):
 
 # --- the encoder: each sentence alone, no padding anywhere -------------------------------------
 
+@single_threaded
 def encode(state, seqs):
     """(outputs (B, T, H) with zeros at padding, hidden (1, B, H)) for a list of id lists."""
     embedding = torch.from_numpy(state["embedding.weight"])
@@ -113,15 +116,25 @@ def attend(state, query, keys, mask, prefix="", tanh=True):
 
 # --- one decoder step, and greedy decoding -----------------------------------------------------
 
+@single_threaded
 def decoder_step(state, prev_tokens, hidden, encoder_outputs, mask, attention=True):
+    return _step_with(_decoder_gru(state), state, prev_tokens, hidden, encoder_outputs, mask, attention)
+
+
+def _decoder_gru(state):
+    """The decoder's GRU in float64, built once for all the steps of a decoding (building a torch
+    module costs more than running it on one token)."""
+    H = state["gru.weight_hh_l0"].shape[1]
+    return _gru(state, "gru.", state["embedding.weight"].shape[1] + H, H).double()
+
+
+def _step_with(gru, state, prev_tokens, hidden, encoder_outputs, mask, attention):
     embedding = state["embedding.weight"].astype(np.float64)[np.asarray(prev_tokens)]
-    H = hidden.shape[-1]
     if attention:
         context, weights = attend(state, hidden[-1], encoder_outputs, mask, "attention.")
     else:
         last = np.asarray(mask).sum(axis=1) - 1
         context, weights = encoder_outputs[np.arange(len(last)), last], None
-    gru = _gru(state, "gru.", embedding.shape[1] + H, H).double()
     step = torch.from_numpy(np.concatenate([embedding, context], axis=1))[:, None, :]
     with torch.no_grad():
         output, new_hidden = gru(step, torch.from_numpy(np.asarray(hidden, dtype=np.float64)))
@@ -131,6 +144,7 @@ def decoder_step(state, prev_tokens, hidden, encoder_outputs, mask, attention=Tr
     return log_probs, new_hidden.numpy(), weights
 
 
+@single_threaded
 def greedy(encoder_state, decoder_state, seqs, max_len, attention=True, feed_back=True, keep_state=True):
     """(the tokens written for each sequence, the smallest gap between the best and second-best
     log-probability at any step: a case is only fair to compare when no step is a near tie, and
@@ -138,13 +152,14 @@ def greedy(encoder_state, decoder_state, seqs, max_len, attention=True, feed_bac
     ``feed_back=False`` feeds SOS at every step, ``keep_state=False`` the encoder's state at every
     step: what a decoding loop with that slip writes (a detector's evidence)."""
     outputs, hidden = encode(encoder_state, seqs)
+    gru = _decoder_gru(decoder_state)
     first_hidden = hidden
     mask = mask_of([len(seq) for seq in seqs], outputs.shape[1])
     tokens = np.full(len(seqs), SOS)
     written, finished = [[] for _ in seqs], [False] * len(seqs)
     margin, resumes = np.inf, False
     for _ in range(max_len):
-        log_probs, hidden, _ = decoder_step(decoder_state, tokens, hidden, outputs, mask, attention)
+        log_probs, hidden, _ = _step_with(gru, decoder_state, tokens, hidden, outputs, mask, attention)
         if not keep_state:
             hidden = first_hidden
         top_two = np.sort(log_probs, axis=1)[:, -2:]
@@ -165,11 +180,11 @@ def greedy(encoder_state, decoder_state, seqs, max_len, attention=True, feed_bac
 
 
 def copy_pairs(n, seed):
-    """A tiny task any working seq2seq learns in seconds: write a short sequence backwards."""
+    """A tiny task any working seq2seq learns in a second: write a sequence of 2 or 3 tokens backwards."""
     rng = np.random.default_rng(seed)
     pairs = []
     for _ in range(n):
-        seq = [str(token) for token in rng.choice(list("abcdef"), size=rng.integers(2, 6))]
+        seq = [str(token) for token in rng.choice(list("abcdef"), size=rng.integers(2, 4))]
         pairs.append((seq, seq[::-1]))
     return pairs
 

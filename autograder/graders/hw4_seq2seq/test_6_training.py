@@ -13,6 +13,11 @@ from . import hw4_reference as ref
 from rnnkit_testing import assert_state_dict
 
 E, H = 16, 32
+# Sequences of 2 or 3 tokens, 300 of them in batches of 100, 15 epochs at lr 0.05: 45 Adam steps of
+# 4 decoder steps (it was 150 of 6 on sequences of 2 to 5 tokens, 3x the time). Over 16 seeds (data,
+# initial weights, shuffling) the reference reverses 79-92% of held-out sequences (median 88%;
+# before, 79-100%, median 91%), against the verdict's 70%; an untrained model 0%.
+EPOCHS, BATCH_SIZE, LR = 15, 100, 0.05
 
 
 def trained_state(module, name, shapes):
@@ -35,13 +40,13 @@ def test_learns_to_reverse(student):
     torch.manual_seed(0)
     encoder = student.make("EncoderRNN", len(src_vocab), E, H)
     decoder = student.make("AttnDecoderRNN", len(tgt_vocab), E, H)
-    student.train(encoder, decoder, pairs, src_vocab, tgt_vocab, epochs=15, batch_size=32, lr=0.01)
+    student.train(encoder, decoder, pairs, src_vocab, tgt_vocab, epochs=EPOCHS, batch_size=BATCH_SIZE, lr=LR)
     encoder_state = trained_state(encoder, "EncoderRNN", ref.encoder_shapes(len(src_vocab), E, H))
     decoder_state = trained_state(decoder, "AttnDecoderRNN", ref.decoder_shapes(len(tgt_vocab), E, H))
     accuracy = ref.accuracy(encoder_state, decoder_state, held_out, src_vocab, tgt_vocab, max_len=7)
     if not accuracy >= 0.7:
         raise AssertionError(
-            f"after 15 epochs of the given training loop, the trained model reverses {accuracy:.0%} of held-out "
+            f"after {EPOCHS} epochs of the given training loop, the trained model reverses {accuracy:.0%} of held-out "
             "sequences exactly (decoded by the autograder; a working model gets most of them). Is the given "
             "training loop in your file as it was handed out?"
         )
