@@ -23,7 +23,7 @@ from rnnkit.sandbox import warm
 from test_hostile_submissions import grader  # noqa: F401 - the machine modes, as the hostile suite runs them
 
 PROBE = Path(__file__).with_name("warm_probe.py")
-TRACES = ("numpy_mark", "torch_mark", "json_mark", "default_dtype", "decimal_imported", "environment",
+TRACES = ("numpy_mark", "torch_mark", "json_mark", "default_dtype", "tabnanny_imported", "environment",
           "threads", "tasks", "files")
 
 
@@ -59,7 +59,7 @@ def test_a_warm_grading_gives_the_cold_gradings_results(tmp_path):
         warm_results = grade(homework, submission, tmp_path / "warm").results
         assert warm.zygote_for(homework.packages) is not None
     finally:
-        warm.stop_all()
+        warm.stop_warm()
     assert [(t["name"], t["score"], t["output"]) for t in warm_results["tests"]] == [
         (t["name"], t["score"], t["output"]) for t in cold["tests"]
     ]
@@ -74,7 +74,7 @@ def test_a_zygote_that_dies_costs_a_cold_start_not_a_grade(tmp_path):
         zygote.process.kill()
         results = grade(homework, submission, tmp_path / "out").results
     finally:
-        warm.stop_all()
+        warm.stop_warm()
     assert results["extra_data"]["status"] == "graded"
     assert sum(t["score"] for t in results["tests"]) == sum(t["max_score"] for t in results["tests"])
     assert warm.zygote_for(homework.packages) is None

@@ -35,7 +35,7 @@ def plant():
     torch.set_default_dtype(torch.float64)
     torch.manual_seed(99)
     np.random.seed(99)
-    import decimal  # noqa: F401 - a module the next submission must not find imported
+    import tabnanny  # noqa: F401 - a module the next submission must not find imported
     os.environ["RNNKIT_PLANTED"] = MARK
     threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
     written = []
@@ -67,7 +67,7 @@ def probe():
         "default_dtype": str(torch.get_default_dtype()),
         "drawn_at_import": DRAWN_AT_IMPORT,
         "torch_seed": torch.initial_seed(),
-        "decimal_imported": "decimal" in sys.modules,
+        "tabnanny_imported": "tabnanny" in sys.modules,
         "environment": os.environ.get("RNNKIT_PLANTED"),
         "threads": threading.active_count(),
         "tasks": _tasks(),

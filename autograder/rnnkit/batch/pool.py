@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 from rnnkit import homeworks
-from rnnkit.sandbox import keep_warm, kill_leftovers
+from rnnkit.sandbox import keep_warm, kill_leftovers, stop_warm
 
 # And torch, for a homework whose graders use it (Homework.graders_use_torch): a numpy homework's
 # graders find their torch results stored.
@@ -84,6 +84,7 @@ def _serve(connection, homework_id, grade_options, supervisor, own_uids=False):
         try:
             task = connection.recv()
         except EOFError:
+            stop_warm()  # a multiprocessing child skips atexit: its zygote's folder goes now
             return
         try:
             outcome = grade(homework, task.submission, task.out_dir, **grade_options)

@@ -6,13 +6,16 @@ from rich.markup import escape
 
 from rnnkit import homeworks
 from rnnkit.console import EXIT_KIT_FAILED, print_results
-from rnnkit.sandbox import Limits
+from rnnkit.sandbox import Limits, keep_warm
 
 
 def _grade(args, console):
+    homework = homeworks.load(args.homework)
+    # The sandbox's zygote imports numpy and torch while this process imports the graders (and
+    # their torch): the worker then forks from it ready, instead of importing after them.
+    keep_warm(homework.packages)
     from rnnkit.engine import grade
 
-    homework = homeworks.load(args.homework)
     missing = not os.path.lexists(args.submission)
     outcome = grade(
         homework,

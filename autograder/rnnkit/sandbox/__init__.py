@@ -31,6 +31,6 @@ from .limits import LAYERS, Limits, SandboxUnavailable, missing_layers
 from .policy import SandboxSpec
 from .processes import kill_leftovers
 from .proxy import SandboxStudent
-from .warm import keep_warm
+from .warm import keep_warm, stop_warm
 
-__all__ = ["LAYERS", "Limits", "SandboxSpec", "SandboxStudent", "SandboxUnavailable", "keep_warm", "kill_leftovers", "missing_layers"]
+__all__ = ["LAYERS", "Limits", "SandboxSpec", "SandboxStudent", "SandboxUnavailable", "keep_warm", "kill_leftovers", "missing_layers", "stop_warm"]

@@ -7,6 +7,7 @@ trusted: every reply is decoded by ``protocol.decode_value`` and a bad one is th
 failure. Expected values stay in this process; only the inputs of each call cross over.
 """
 
+import threading
 import time
 
 from rnnkit import protocol
@@ -19,6 +20,28 @@ from .launch import Worker
 from .limits import SandboxUnavailable
 
 MAX_FAILURES = 3  # crashes or unreadable replies of one function before it is not called again
+
+
+class _BackgroundLaunch:
+    """A worker being started in a thread: its zygote may still be importing torch, and the
+    graders' own imports go on meanwhile."""
+
+    def __init__(self, launch):
+        self._worker = self._error = None
+        self._thread = threading.Thread(target=self._run, args=(launch,), daemon=True)
+        self._thread.start()
+
+    def _run(self, launch):
+        try:
+            self._worker = launch()
+        except BaseException as error:  # noqa: BLE001 - raised again where the worker is needed
+            self._error = error
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._worker
 
 
 class SandboxStudent:
@@ -89,7 +112,13 @@ class SandboxStudent:
         return StudentObject(call, reply["type"], handle=reply["handle"])
 
     def close(self):
-        for worker in (self._worker, self._pending):
+        workers = [self._worker]
+        if self._pending is not None:
+            try:
+                workers.append(self._pending.result())
+            except SandboxUnavailable:
+                pass
+        for worker in workers:
             if worker is not None:
                 worker.kill()
         self._worker = self._pending = None
@@ -98,13 +127,11 @@ class SandboxStudent:
     # -- internals --
 
     def prestart(self):
-        """Launch the worker now, so that it boots while the graders are imported; its reply is
-        read at the first call."""
+        """Launch the worker now, in the background, so that it boots while the graders are
+        imported; its reply is read at the first call (where a sandbox that could not start fails
+        that test as a kit error)."""
         if self._fatal is None and self._worker is None and self._pending is None:
-            try:
-                self._pending = self._launch()
-            except SandboxUnavailable:
-                pass  # raised again at the first call, where it fails that test as a kit error
+            self._pending = _BackgroundLaunch(self._launch)
 
     def _launch(self):
         try:
@@ -136,7 +163,8 @@ class SandboxStudent:
         module = f"{self._spec.module}.py"
         brief = None  # one line for each test, when the import fails with the student's own error
         timeout, by_budget = self._time_for(self._spec.limits.import_timeout)
-        worker, self._pending = self._pending or self._launch(), None
+        pending, self._pending = self._pending, None
+        worker = pending.result() if pending is not None else self._launch()
         try:
             hello = worker.receive(timeout)
         except TimeoutError:

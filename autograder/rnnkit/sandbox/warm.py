@@ -10,6 +10,7 @@ in the child), and the zygote reports how each worker ended, since this process 
 A one-off `rnnkit grade` starts cold: the zygote would pay the same imports, later.
 """
 
+import atexit
 import json
 import os
 import select
@@ -59,7 +60,10 @@ def keep_warm(packages):
         if zygote is not None:
             zygote.close()  # its folder, and its place among the processes kill_leftovers keeps
         hidden = () if packages is None else package_walls(tuple(packages))[1]
+        first = not _zygotes
         _zygotes[preload] = Zygote(preload, hidden)
+        if first:  # registered after the stage holder's handler, so it runs before it
+            atexit.register(stop_warm)
 
 
 def zygote_for(packages):
@@ -68,7 +72,7 @@ def zygote_for(packages):
     return zygote if zygote is not None and zygote.alive else None
 
 
-def stop_all():
+def stop_warm():
     for zygote in _zygotes.values():
         zygote.close()
     _zygotes.clear()

@@ -193,7 +193,10 @@ def _reseed():
     np.random.seed(0)
     torch = sys.modules.get("torch")  # a torch homework: its weights start the same every time
     if torch is not None and not isinstance(torch, _Unavailable):
-        torch.manual_seed(0)
+        # The CPU generator, the only one a sandbox has: what torch.manual_seed(0) seeds here, in
+        # 1 microsecond instead of 150 (it also asks after every accelerator), on each of the
+        # thousand calls of an HW3 grading.
+        torch.default_generator.manual_seed(0)
 
 
 # Objects the grader keeps a handle to (a student's nn.Module): handle number -> object. They live
