@@ -212,6 +212,11 @@ def _look():
                 argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
             except OSError:
                 continue
+            # A worker forked by a zygote shows the zygote's command line, which names no
+            # submission: seeing one (not this sandbox's own zygote) is seeing another sandbox.
+            forked = any(arg.endswith(b"zygote.py") for arg in argv)
+            if forked and pid.isdigit() and int(pid) not in (os.getpid(), os.getppid()):
+                seen = True
             for i, arg in enumerate(argv):
                 if arg.endswith(b"worker.py") and i + 1 < len(argv):
                     try:  # the worker's settings: where its submission is
@@ -251,12 +256,17 @@ def output_layer(*args, **kwargs):
 
 
 def _worker_under(pid):
-    """Whether a sandbox worker (worker.py) runs below process ``pid``."""
+    """Whether a sandbox worker runs below process ``pid``: a worker.py started cold, or a child
+    of a zygote (whose command line is the zygote's, below a zygote.py)."""
     for name in os.listdir("/proc"):
         try:
-            if name.isdigit() and b"worker.py" in Path(f"/proc/{name}/cmdline").read_bytes():
-                if pid in processes.ancestors(int(name)):
-                    return True
+            if not name.isdigit():
+                continue
+            command = Path(f"/proc/{name}/cmdline").read_bytes()
+            parent = int(Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            forked = b"zygote.py" in command and b"zygote.py" in Path(f"/proc/{parent}/cmdline").read_bytes()
+            if (b"worker.py" in command or forked) and pid in processes.ancestors(int(name)):
+                return True
         except OSError:
             continue
     return False

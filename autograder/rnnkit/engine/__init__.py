@@ -61,17 +61,23 @@ class EnginePlugin:
 
 
 def run_graders(graders_dir, *extra_args, plugins=()):
-    """pytest.main on one homework's graders; sys.path is left as it was.
+    """pytest.main on one homework's graders; sys.path and a caller's ``conftest`` module are left
+    as they were.
 
     Each homework's graders are a package (``hw1_rnn_cell.test_public``), so their modules have
     names of their own: one process can collect every homework (`rnnkit release`), and a process
     that grades many submissions of one homework (a batch's) imports the graders once.
     """
     saved_path = list(sys.path)
+    # The graders' conftest.py is imported as the top-level module "conftest": a caller that has
+    # one of its own (a test suite grading in-process) gets it back.
+    saved_conftest = sys.modules.get("conftest")
     try:
         return pytest.main([*PYTEST_ARGS, *extra_args, str(graders_dir)], plugins=list(plugins))
     finally:
         sys.path[:] = saved_path
+        if saved_conftest is not None:
+            sys.modules["conftest"] = saved_conftest
 
 
 def warm_up(homework):

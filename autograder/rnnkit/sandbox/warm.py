@@ -1,13 +1,13 @@
 """Warm sandboxes: the grading side of the zygote (``zygote.py``).
 
-Starting Python and importing torch is most of what a worker's start costs. A process that grades
-many submissions (a batch's grading process, a cluster worker) starts one zygote per set of
-allowed packages with ``keep_warm``; from then on ``launch.Worker`` asks it for each worker instead of
+Starting Python and importing torch is most of what a worker's start costs. A grading process
+(``rnnkit grade`` first thing, a batch's grading process, a cluster worker) starts one zygote per
+set of allowed packages with ``keep_warm``; from then on ``launch.Worker`` asks it for each worker instead of
 starting Python again. The zygote forks the worker from its clean, already-imported state; the
 walls, uid, limits and time budget are the same as a cold start's (``jail.confine`` applies them
 in the child), and the zygote reports how each worker ended, since this process is not its parent.
 
-A one-off `rnnkit grade` starts cold: the zygote would pay the same imports, later.
+Without a zygote (the engine called on its own) a worker starts cold: ``python jail.py``, then exec.
 """
 
 import atexit
