@@ -28,7 +28,8 @@ from .packages import package_walls
 from .policy import WORKER_ENV
 
 HERE = Path(__file__).resolve().parent
-# What the zygote imports: the worker's files and the jail's.
+# What the zygote imports: the worker's files (launch.WORKER_FILES, which launch cannot lend
+# without an import cycle: it imports this module) and the jail's.
 ZYGOTE_FILES = (
     HERE / "zygote.py", HERE / "jail.py", HERE / "landlock.py", HERE / "seccomp.py",
     HERE / "worker.py", HERE / "channel.py", HERE / "settings.py", HERE.parent / "protocol.py",
@@ -101,7 +102,6 @@ class ForkedProcess:
 
 class Zygote:
     def __init__(self, preload, hidden):
-        self.preload = preload
         self.stage = Path(tempfile.mkdtemp(prefix="rnnkit-zygote-", dir=disk.stage_holder()))
         for source in ZYGOTE_FILES:
             shutil.copy(source, self.stage / source.name)
