@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from rnnkit.feedback_markdown import plain_text
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 ASSIGNMENTS = ROOT / "assignments"
@@ -59,8 +61,9 @@ def grade_source(tmp_path, grade):
 
 
 def failed_outputs(results):
-    """{test name: output} for every failed test."""
-    return {t["name"]: t.get("output", "") for t in results["tests"] if t["status"] == "failed"}
+    """{test name: output} for every failed test, as the plain text the graders wrote (results.json
+    carries it as Markdown for Gradescope)."""
+    return {t["name"]: plain_text(t.get("output", "")) for t in results["tests"] if t["status"] == "failed"}
 
 
 def total(results):

@@ -34,6 +34,7 @@ import pytest
 from alternatives import ALTERNATIVES
 from conftest import ROOT, failed_outputs, total
 from rnnkit import homeworks
+from rnnkit.feedback_markdown import plain_text
 from rnnkit.release.stubs import make_stub
 from rnnkit_testing import test_subject
 
@@ -82,7 +83,7 @@ class Homework:
     def assert_no_reference_code(self, results):
         for test in results["tests"]:
             # A traceback quotes the student's own lines (a mutant's are the reference's): not a hint.
-            message = test.get("output", "").split("Where (your code, most recent call last):")[0]
+            message = plain_text(test.get("output", "")).split("Where (your code, most recent call last):")[0]
             leaked = self.code_in(message)
             assert not leaked, f"{test['name']}: its message spells out reference code {leaked}"
 
@@ -159,7 +160,7 @@ class Homework:
         score, max_score = total(results)
         assert score < max_score, f"bug `{mutant.id}` still gets full marks"
         first = next(t for t in results["tests"] if t["status"] == "failed")
-        assert mutant.keyword.lower() in first["output"].lower(), (
+        assert mutant.keyword.lower() in plain_text(first["output"]).lower(), (
             f"bug `{mutant.id}` loses points, but its first failed test ({first['number']}) does not "
             f"mention {mutant.keyword!r}:\n" + describe(results)
         )
@@ -191,7 +192,7 @@ class Homework:
             if test["status"] != "failed":
                 continue
             subject = test_subject(test["name"])
-            message = test["output"].split("Where (your code, most recent call last):")[0]
+            message = plain_text(test["output"]).split("Where (your code, most recent call last):")[0]
             if subject != function and subject in names:
                 assert f"`{function}` fails test" in message, (
                     f"bug `{mutant_id}` is in `{function}`, but test {test['number']} ({test['name']}) "

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RNNKIT, ROOT, chromium_dom
+from test_lms import assert_canvas_import_file
 from rnnkit.batch.export import NotAnExport, Submitter, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
 from rnnkit.sample_class import MODULES, older_grader_entries, write_export
@@ -113,11 +114,12 @@ def test_gradebook_has_one_row_per_submitter_and_regrades_differ(tmp_path):
     }
     rows = [(submissions["submission_1"], results, "graded"), (submissions["submission_4"], None, "not graded: x")]
     table = list(csv.reader(io.StringIO(grades_csv(rows))))
-    assert table[0][:7] == ["SID", "Email", "Name", "Submission ID", "Score", "Max Points", "Status"]
-    assert table[0][7:] == ["1.1 f: one", "1.2 f: two"]
+    assert table[0][:9] == ["SID", "Email", "Name", "Submission ID", "Score", "Max Points", "Status",
+                            "Submitted At", "Lateness (H:M:S)"]
+    assert table[0][9:] == ["1.1 f: one", "1.2 f: two"]
     members = [row for row in table[1:] if row[3] == "1"]
     assert [row[2] for row in members] == ["O'Brien, Seán", 'Zoë "Z" Müller']
-    assert all(row[4:] == ["2", "3", "graded", "2", "0"] for row in members)
+    assert all(row[4:7] + row[9:] == ["2", "3", "graded", "2", "0"] for row in members)
     assert [row[3:7] for row in table[1:] if row[3] == "4"] == [["4", "", "", "not graded: x"]]
     regrades = list(csv.reader(io.StringIO(regrade_csv(rows))))
     assert regrades[1:] == [["1", "O'Brien, Seán; Zoë \"Z\" Müller", "12.5", "2", "-10.5"]]
@@ -138,9 +140,29 @@ def sample_class(tmp_path_factory, sample_export):
     with zipfile.ZipFile(archive, "w") as bundle:
         for path in sorted(sample_export.rglob("*")):
             bundle.write(path, Path("assignment_1234_export") / path.relative_to(sample_export))
-    proc = grade_export(archive, work / "out", "--workers", "2")
+    proc = grade_export(archive, work / "out", "--workers", "2", "--lms", "canvas", "--lms-assignment", "HW1 (RNN cell)",
+                        "--due", SAMPLE_DUE, "--late-policy", "10%/hour,grace=10m,cap=30%")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return work / "out", proc.stdout
+
+
+SAMPLE_DUE = "2026-10-30T22:00-07:00"  # the sample class hands in from 21:00, one every 7 minutes
+
+
+def test_the_sample_class_gives_canvas_one_row_per_student_after_the_late_policy(sample_class):
+    out, stdout = sample_class
+    scores = assert_canvas_import_file((out / "canvas.csv").read_text(), "HW1 (RNN cell)")
+    grades = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert len(scores) == len({row["SID"] for row in grades if row["SID"]}) == 15
+    by_sid = {row["SID"]: row for row in grades if row["Status"] == "graded"}
+    assert scores["1001"] == by_sid["1001"]["Score"] == by_sid["1001"]["Final Score"]  # on time
+    # 1011 handed in at 22:10, the end of the grace period; 1012 at 22:17: one started hour late.
+    assert by_sid["1011"]["Lateness (H:M:S)"] == "0:10:00" and by_sid["1011"]["Late Penalty (%)"] == "0"
+    assert by_sid["1012"]["Late Penalty (%)"] == "10"
+    assert float(scores["1012"]) == pytest.approx(0.9 * float(by_sid["1012"]["Score"]))
+    assert scores["1013"] == by_sid["1013"]["Final Score"]  # the group's graded work, not their empty folder
+    assert scores["1014"] == ""  # nothing gradable: the grade is left for a TA
+    assert "canvas.csv" in stdout and "10%/hour" in (out / "report.html").read_text()
 
 
 def test_the_sample_class_is_graded_as_expected(sample_class):

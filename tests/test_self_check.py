@@ -12,6 +12,7 @@ import pytest
 from conftest import ASSIGNMENTS, SOLUTIONS
 from grader_trust import Homework
 from rnnkit import homeworks
+from rnnkit.feedback_markdown import plain_text
 
 HOMEWORKS = ("hw1_rnn_cell", "hw2_lstm_gates")
 REPORT_LINE = re.compile(r"^(?P<status>PASSED|FAILED) (?P<number>0\.\d+) (?P<name>.*) \((?P<earned>[\d.]+)/(?P<points>[\d.]+)\)$")
@@ -54,8 +55,9 @@ def public_report(stdout):
 
 
 def as_reported(message):
-    """A results.json message as the public-tests report prints it (indented, no blank lines)."""
-    return "\n".join(line.strip() for line in message.splitlines() if line.strip())
+    """A results.json message (Markdown) as the public-tests report prints it (plain text,
+    indented, no blank lines)."""
+    return "\n".join(line.strip() for line in plain_text(message).splitlines() if line.strip())
 
 
 def called_functions(path):

@@ -150,8 +150,6 @@ class GradescopeResults(TestRecords):
             )
         return {
             "execution_time": round(execution_time, 3),
-            "output_format": "text",
-            "test_output_format": "text",
             "stdout_visibility": "hidden",
             "tests": tests,
             "extra_data": extra_data,

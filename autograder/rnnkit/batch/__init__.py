@@ -4,6 +4,10 @@
     DIR/grades.csv                      one row per submitter: SID, email, name, scores per test
     DIR/regrade.csv                     the submissions whose score changed from the export's
     DIR/report.html                     figures and tables of what the class got right and wrong
+    DIR/canvas.csv or DIR/generic.csv   with --lms: one row per student, as an LMS imports it (lms.py)
+
+With ``--due`` each submission's lateness is reported; with ``--late-policy`` too, its penalty is
+applied to the score the LMS file carries (lateness.py).
 
 Graded on warm local grading processes (pool.py), or on a Dask cluster's workers (cluster.py).
 Resumable: a submission whose results.json is already there is not graded again, so a run that was
@@ -13,6 +17,7 @@ A submission the kit itself failed to grade (status "kit problem: ...") is grade
 run: once the cause is fixed, running the same command again regrades exactly those.
 """
 
+import html
 import json
 import os
 import shutil
@@ -22,12 +27,14 @@ from pathlib import Path
 
 from rnnkit.batch.export import NotAnExport, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
+from rnnkit.batch.lateness import Deadline
+from rnnkit.batch.lms import write as lms_file
 from rnnkit.batch.pool import GradingPool, Task
 from rnnkit.batch.report import crashed_at_import
 from rnnkit.engine import STATUS_KIT_PROBLEM, STATUS_NOT_GRADED
 from rnnkit.results import write_json_atomically
 
-__all__ = ["NotAnExport", "grade_export"]
+__all__ = ["Deadline", "NotAnExport", "grade_export"]
 
 SLACK_SECONDS = 120  # beyond a submission's time budget before its grading process counts as stuck
 
@@ -39,6 +46,7 @@ class Summary:
     kit_problems: list
     out_dir: Path
     import_crashes: list = field(default_factory=list)  # ids whose import crashed Python silently
+    files: list = field(default_factory=list)  # what it wrote into out_dir, for the instructor
 
 
 def _results_path(out_dir, submission):
@@ -111,9 +119,12 @@ class _Progress:
             self.bar.stop()
 
 
-def grade_export(homework, export, out_dir, workers=None, budget_seconds=None, scheduler=None):
+def grade_export(homework, export, out_dir, workers=None, budget_seconds=None, scheduler=None,
+                 deadline=Deadline(), lms=None, lms_assignment=None):
     """Grade what is not graded yet, then write grades.csv, regrade.csv and report.html: on
-    ``workers`` local grading processes, or on the Dask cluster whose scheduler is at ``scheduler``."""
+    ``workers`` local grading processes, or on the Dask cluster whose scheduler is at ``scheduler``.
+    ``deadline``: the due date and late policy; ``lms``: "canvas" or "generic" for an LMS file,
+    whose score column is named ``lms_assignment`` (default: the homework's title)."""
     from rnnkit.batch.report import render
 
     out_dir = Path(out_dir)
@@ -174,11 +185,15 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None, s
     for submission in submissions:
         graded = results.get(submission.id)
         rows.append((submission, graded, _status(submission, graded)))
-    (out_dir / "grades.csv").write_text(grades_csv(rows))
+    (out_dir / "grades.csv").write_text(grades_csv(rows, deadline))
     (out_dir / "regrade.csv").write_text(regrade_csv(rows))
-    (out_dir / "report.html").write_text(render(f"{homework.title}: {len(rows)} submissions", rows))
+    written = [out_dir / name for name in ("grades.csv", "regrade.csv", "report.html")]
+    if lms:
+        written.append(lms_file(lms, rows, out_dir, lms_assignment or homework.title, deadline))
+    notes = [html.escape(deadline.describe())] if deadline.describe() else []
+    (out_dir / "report.html").write_text(render(f"{homework.title}: {len(rows)} submissions", rows, notes=notes))
     # A kit problem is not a grade: it is listed with the reason (report.html, grades.csv) and
     # counted among the submissions not graded.
     graded_count = sum(1 for _, _, status in rows if status == "graded")
     crashes = [s.id for s, graded, status in rows if status == "graded" and crashed_at_import(graded)]
-    return Summary(graded_count, len(rows) - graded_count, kit_problems, out_dir, crashes)
+    return Summary(graded_count, len(rows) - graded_count, kit_problems, out_dir, crashes, written)

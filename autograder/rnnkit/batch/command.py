@@ -8,10 +8,16 @@ from rnnkit.console import EXIT_KIT_FAILED
 
 def _grade_export(args, console):
     from rnnkit.batch import grade_export
+    from rnnkit.batch.lateness import BadLateOption, Deadline, LatePolicy, parse_due
 
     homework = homeworks.load(args.homework)
+    if args.late_policy and not args.due:
+        raise BadLateOption("--late-policy needs --due: lateness is counted from the due date")
+    deadline = Deadline(
+        parse_due(args.due) if args.due else None, LatePolicy.parse(args.late_policy) if args.late_policy else None
+    )
     summary = grade_export(homework, args.export, args.out, workers=args.workers, budget_seconds=args.time_budget,
-                           scheduler=args.scheduler)
+                           scheduler=args.scheduler, deadline=deadline, lms=args.lms, lms_assignment=args.lms_assignment)
     _print_export_summary(console, summary)
     return EXIT_KIT_FAILED if summary.kit_problems else 0
 
@@ -29,8 +35,8 @@ def _print_export_summary(console, summary):
             f"stand): {escape(', '.join(summary.import_crashes[:10]))}"
             + (" …" if len(summary.import_crashes) > 10 else "")
         )
-    for name in ("grades.csv", "regrade.csv", "report.html"):
-        console.print(f"  {escape(str(summary.out_dir / name))}")
+    for path in summary.files:
+        console.print(f"  {escape(str(path))}")
 
 
 def register(commands):
@@ -49,6 +55,24 @@ def register(commands):
     )
     export.add_argument(
         "--time-budget", type=float, metavar="SECONDS", help="per-submission budget (default: the homework's)"
+    )
+    export.add_argument(
+        "--lms", choices=["canvas", "generic"],
+        help="also write an LMS gradebook file, one row per student: canvas.csv (Canvas's gradebook "
+             "import format) or generic.csv (SID, email, name, score, lateness)",
+    )
+    export.add_argument(
+        "--lms-assignment", metavar="NAME",
+        help="the assignment's column in the LMS file, as named in the LMS (default: the homework's title)",
+    )
+    export.add_argument(
+        "--due", metavar="DATETIME",
+        help="the due date with its UTC offset (2026-10-31T23:59-07:00): lateness of each submission "
+             "goes into grades.csv and the LMS file",
+    )
+    export.add_argument(
+        "--late-policy", metavar="POLICY",
+        help="penalty for late work, e.g. '10%%/day,grace=15m,cap=50%%' (needs --due; without it no score changes)",
     )
     export.set_defaults(run=_grade_export)
 

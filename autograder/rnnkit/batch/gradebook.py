@@ -10,8 +10,10 @@ import csv
 import io
 import math
 
+from rnnkit.batch.lateness import Deadline, format_lateness
 
-def _points(value):
+
+def points(value):
     """A score as the CSV shows it: 2 rather than 2.0, at most 4 decimals."""
     return f"{round(value, 4):g}" if value is not None else ""
 
@@ -35,13 +37,17 @@ def score_of(results):
     return float(score), float(maximum)
 
 
-def grades_csv(rows):
-    """``rows``: (ExportedSubmission, results or None, status) per submission, sorted by id."""
+def grades_csv(rows, deadline=Deadline()):
+    """``rows``: (ExportedSubmission, results or None, status) per submission, sorted by id.
+    When and how late each submission came (``deadline.due``); with a late policy, also the
+    penalty and the final score after it."""
     columns = test_columns([results for _, results, status in rows if status == "graded"])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    penalized = deadline.policy is not None
     writer.writerow(
-        ["SID", "Email", "Name", "Submission ID", "Score", "Max Points", "Status"]
+        ["SID", "Email", "Name", "Submission ID", "Score", "Max Points", "Status", "Submitted At", "Lateness (H:M:S)"]
+        + (["Late Penalty (%)", "Final Score"] if penalized else [])
         + [f"{number} {name}" for number, name in columns]
     )
     lines = []
@@ -51,7 +57,12 @@ def grades_csv(rows):
         if results is not None and status == "graded":  # not graded: blank, not a misleading 0
             score, maximum = score_of(results)
             per_test = {t["number"]: t.get("score", 0.0) for t in results.get("tests", [])}
-        cells = [_points(score), _points(maximum), status] + [_points(per_test.get(n)) for n, _ in columns]
+        late = deadline.late_seconds(submission)
+        timing = [submission.created_at, format_lateness(late)]
+        if penalized:  # blank where the time is unknown or nothing was graded: no penalty to state
+            final = None if score is None else deadline.final_score(submission, score)
+            timing += [points(deadline.penalty_percent(submission) if late is not None else None), points(final)]
+        cells = [points(score), points(maximum), status, *timing] + [points(per_test.get(n)) for n, _ in columns]
         people = submission.submitters or [None]
         for person in people:
             identity = [person.sid, person.email, person.name] if person else ["", "", ""]
@@ -73,7 +84,7 @@ def regrade_csv(rows):
         if abs(new - submission.old_score) > 1e-9:
             names = "; ".join(p.name or p.email or p.sid for p in submission.submitters)
             writer.writerow([
-                submission.id.removeprefix("submission_"), names, _points(submission.old_score),
-                _points(new), _points(new - submission.old_score),
+                submission.id.removeprefix("submission_"), names, points(submission.old_score),
+                points(new), points(new - submission.old_score),
             ])
     return out.getvalue()

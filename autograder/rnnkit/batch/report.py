@@ -74,7 +74,7 @@ def _pass_rate_bars(labels, rates):
     return _figure_png(draw, 10, max(2.5, 0.22 * len(labels) + 1))
 
 
-def render(title, rows):
+def render(title, rows, notes=()):
     """The page for ``rows``: (ExportedSubmission, results or None, status) per submission;
     only the submissions whose status is "graded" count in the figures and pass rates."""
     graded = [(s, r) for s, r, status in rows if status == "graded"]
@@ -101,6 +101,7 @@ def render(title, rows):
         "vertical-align:top;text-align:left}td.num{text-align:right}img{max-width:100%;display:block;"
         "margin:1em 0}small{color:#555}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
+        *(f"<p class='note'>{note}</p>" for note in notes),  # already escaped HTML
         f"<p>{len(rows)} submissions: {len(graded)} graded, {len(not_graded)} not graded.",
     ]
     if scores:

@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 
 import rnnkit
+from rnnkit.feedback_markdown import markdown_results
 from rnnkit.engine.submission import SubmissionProblem, stage
 from rnnkit.homeworks import GRADERS_ROOT, SECRET_DIRS
 from rnnkit.results import GradescopeResults, validate, write_json_atomically
@@ -200,6 +201,7 @@ def grade(homework, submission, out_dir, namespaces=True, allow_unsafe=False, bu
         )
     if notes:
         results["output"] = notes
+    markdown_results(results)  # Gradescope renders Markdown; the graders' plain text becomes it here
     try:
         validate(results)
     except jsonschema.ValidationError as error:  # a kit bug: still hand Gradescope a valid file
