@@ -16,9 +16,10 @@ import pytest
 
 from conftest import RNNKIT, ROOT, chromium_dom
 from test_lms import assert_canvas_import_file
+from rnnkit import homeworks
 from rnnkit.batch.export import NotAnExport, Submitter, read_export
 from rnnkit.batch.gradebook import grades_csv, regrade_csv
-from rnnkit.sample_class import MODULES, older_grader_entries, write_export
+from rnnkit.sample_class import DUE, LATE_POLICY, MODULES, older_grader_entries, write_export
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +142,9 @@ def sample_class(tmp_path_factory, sample_export):
         for path in sorted(sample_export.rglob("*")):
             bundle.write(path, Path("assignment_1234_export") / path.relative_to(sample_export))
     proc = grade_export(archive, work / "out", "--workers", "2", "--lms", "canvas", "--lms-assignment", "HW1 (RNN cell)",
-                        "--due", SAMPLE_DUE, "--late-policy", "10%/hour,grace=10m,cap=30%")
+                        "--due", DUE, "--late-policy", LATE_POLICY)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return work / "out", proc.stdout
-
-
-SAMPLE_DUE = "2026-10-30T22:00-07:00"  # the sample class hands in from 21:00, one every 7 minutes
 
 
 def test_the_sample_class_gives_canvas_one_row_per_student_after_the_late_policy(sample_class):
@@ -244,7 +242,8 @@ def test_rnnkit_demo_the_quick_starts_main_job_runs(tmp_path):
     for homework in ("hw1_rnn_cell", "hw2_lstm_gates", "hw3_text_generation", "hw4_seq2seq"):
         assert (tmp_path / homework / "report.html").is_file()
         assert (tmp_path / homework / "grades.csv").read_text().count("\n") > 5
-    assert "grades.csv" in proc.stdout
+        assert_canvas_import_file((tmp_path / homework / "canvas.csv").read_text(), homeworks.load(homework).title)
+    assert "grades.csv" in proc.stdout and "canvas.csv" in proc.stdout
     for homework in MODULES:
         regrades = list(csv.DictReader(io.StringIO((tmp_path / homework / "regrade.csv").read_text())))
         assert [r["Submission ID"] for r in regrades] == older_grader_entries(homework), (

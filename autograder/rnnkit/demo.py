@@ -22,13 +22,16 @@ def _gradebook_table(homework, csv_text):
 
     rows = list(csv.reader(io.StringIO(csv_text)))
     table = Table(title=f"{homework.title}: grades.csv", title_justify="left")
-    for column in ("SID", "Name", "Submission", "Score", "Status"):
+    for column in ("SID", "Name", "Submission", "Score", "Late", "Final", "Status"):
         table.add_column(column, overflow="fold")
     header = rows[0]
-    index = {name: header.index(name) for name in ("SID", "Name", "Submission ID", "Score", "Max Points", "Status")}
+    names = ("SID", "Name", "Submission ID", "Score", "Max Points", "Status", "Lateness (H:M:S)", "Final Score")
+    index = {name: header.index(name) for name in names if name in header}
     for row in rows[1:]:
         score = f"{row[index['Score']]} / {row[index['Max Points']]}" if row[index["Score"]] else "-"
-        table.add_row(*(escape(row[index[k]]) for k in ("SID", "Name", "Submission ID")), score, escape(row[index["Status"]]))
+        late, final = (row[index[k]] if k in index else "" for k in ("Lateness (H:M:S)", "Final Score"))
+        table.add_row(*(escape(row[index[k]]) for k in ("SID", "Name", "Submission ID")), score,
+                      late if late not in ("", "0:00:00") else "", final, escape(row[index["Status"]]))
     return table
 
 
@@ -50,16 +53,24 @@ def run_demo(console, out, workers=None):
             console.print(f"   {escape(str(target))} ({len(files)} files, from git HEAD)")
         except gradescope.BuildError as error:  # not a git checkout: the rest of the demo still runs
             console.print(f"   {homework.id}: not built ({escape(str(error))})")
-    console.print("3. the sample class of each homework, graded as `rnnkit grade-export` does:")
+    from rnnkit.batch.lateness import Deadline, LatePolicy, parse_due
+
+    deadline = Deadline(parse_due(sample_class.DUE), LatePolicy.parse(sample_class.LATE_POLICY))
+    console.print(
+        "3. the sample class of each homework, graded as `rnnkit grade-export ... --lms canvas "
+        f"--due {sample_class.DUE} --late-policy '{sample_class.LATE_POLICY}'` does:"
+    )
     failed = False
     for homework in every:
         if homework.id not in sample_class.MODULES:
             console.print(f"   {homework.id}: no sample class")
             continue
         export = sample_class.write_export(homework.id, out / "sample_class" / homework.id)
-        summary = grade_export(homework, export, out / homework.id, workers=workers)
+        summary = grade_export(homework, export, out / homework.id, workers=workers, lms="canvas", deadline=deadline)
         console.print(_gradebook_table(homework, (summary.out_dir / "grades.csv").read_text()))
-        console.print(f"   report: {escape(str((summary.out_dir / 'report.html').resolve()))}")
+        for path in summary.files:
+            if path.name != "grades.csv":
+                console.print(f"   {path.stem}: {escape(str(path.resolve()))}")
         regrades = (summary.out_dir / "regrade.csv").read_text().count("\n") - 1
         console.print(f"   regrade.csv: {regrades} submission{'s' * (regrades != 1)} whose score differs from the export's")
         for problem in summary.kit_problems:

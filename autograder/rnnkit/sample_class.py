@@ -201,6 +201,12 @@ def write_export(homework, root, scores=None):
     return root
 
 
+# The sample class hands in from 21:00, one submission every 7 minutes: with this due date and
+# policy the later ones are late (the demo and the tests show lateness and a penalty with them).
+DUE = "2026-10-30T22:00-07:00"
+LATE_POLICY = "10%/hour,grace=10m,cap=30%"
+
+
 def _recorded():
     return json.loads(SCORES.read_text()) if SCORES.is_file() else {}
 
