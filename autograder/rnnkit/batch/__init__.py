@@ -4,6 +4,7 @@
     DIR/grades.csv                      one row per submitter: SID, email, name, scores per test
     DIR/regrade.csv                     the submissions whose score changed from the export's
     DIR/report.html                     figures and tables of what the class got right and wrong
+    DIR/similarity.csv, .html           pairs of submissions whose code looks alike (similarity.py)
     DIR/canvas.csv or DIR/generic.csv   with --lms: one row per student, as an LMS imports it (lms.py)
 
 With ``--due`` each submission's lateness is reported; with ``--late-policy`` too, its penalty is
@@ -30,6 +31,7 @@ from rnnkit.batch.gradebook import grades_csv, regrade_csv
 from rnnkit.batch.lateness import Deadline
 from rnnkit.batch.lms import write as lms_file
 from rnnkit.batch.pool import GradingPool, Task
+from rnnkit.batch.similarity import write_similarity
 from rnnkit.batch.report import crashed_at_import
 from rnnkit.engine import STATUS_KIT_PROBLEM, STATUS_NOT_GRADED
 from rnnkit.results import write_json_atomically
@@ -190,6 +192,7 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None, s
     written = [out_dir / name for name in ("grades.csv", "regrade.csv", "report.html")]
     if lms:
         written.append(lms_file(lms, rows, out_dir, lms_assignment or homework.title, deadline))
+    written += write_similarity(homework, rows, out_dir)
     notes = [html.escape(deadline.describe())] if deadline.describe() else []
     (out_dir / "report.html").write_text(render(f"{homework.title}: {len(rows)} submissions", rows, notes=notes))
     # A kit problem is not a grade: it is listed with the reason (report.html, grades.csv) and
