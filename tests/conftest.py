@@ -70,9 +70,10 @@ def total(results):
     return sum(t["score"] for t in results["tests"]), sum(t["max_score"] for t in results["tests"])
 
 
-def chromium_dom(page, profile):
+def chromium_dom(page, profile, screenshot=None):
     """The DOM headless Chromium builds from a local page (its scripts run; no network), or skip
-    where there is no Chromium (CI installs it, so there it fails instead)."""
+    where there is no Chromium (CI installs it, so there it fails instead). With ``screenshot``
+    (a .png path), Chromium also draws the page there, 1280 px wide."""
     chromium = shutil.which("chromium")
     if chromium is None:
         if os.environ.get("CI"):
@@ -81,9 +82,15 @@ def chromium_dom(page, profile):
     proc = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+         "--proxy-server=127.0.0.1:9", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )
+    if screenshot is not None:  # a second run: Chromium draws or dumps, not both
+        subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
+             "--proxy-server=127.0.0.1:9", "--window-size=1280,2600", f"--screenshot={screenshot}", page.as_uri()],
+            capture_output=True, timeout=120,
+        )
     return proc.stdout
 
 

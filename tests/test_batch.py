@@ -193,9 +193,49 @@ def test_the_report_renders_in_chromium_with_its_figures(sample_class, tmp_path)
     report = sample_class[0] / "report.html"
     text = report.read_text()
     assert "http://" not in text and "https://" not in text  # self-contained
-    dom = chromium_dom(report, tmp_path)
+    dom = chromium_dom(report, tmp_path, screenshot=tmp_path / "report.png")
     assert dom.count("<img") == 2 and dom.count('data-loaded="yes"') == 2, dom[:2000]
     assert "Not graded" in dom and "submission_1112" in dom and "rnn_cell_forward" in dom
+    # The stub's functions once each, every test's causes as code blocks with linked submissions.
+    unimplemented = dom.split('id="unimplemented"', 1)[1].split("</ul>", 1)[0]
+    assert unimplemented.count("<li>") == 7 and 'href="submissions/submission_1101/results.json"' in unimplemented
+    assert "NotImplementedError" not in dom.split("Tests, lowest pass rate first", 1)[1]
+    assert "<pre>" in dom and 'href="similarity.html"' in dom
+    # Drawn: a page of figures and tables is far bigger than a blank one (about 5 kB).
+    assert (tmp_path / "report.png").stat().st_size > 100_000
+
+
+def test_the_report_groups_one_cause_across_students_and_sorts_by_pass_rate(tmp_path):
+    from rnnkit.batch.report import render
+
+    submissions = {s.id: s for s in read_export(small_export(tmp_path, {k: "x = 1\n" for k in (1, 2, 3, 4)}),
+                                                tmp_path / "unpacked")}
+
+    def results(first, second):
+        return {"tests": [
+            {"name": "f: works", "number": "1.1", "score": 0.0 if first else 1.0, "max_score": 1.0,
+             "status": "failed" if first else "passed", "output": first or ""},
+            {"name": "g: shape [case a]", "number": "1.2", "score": 0.0, "max_score": 1.0, "status": "failed",
+             "output": second},
+        ], "extra_data": {"homework": "hw1_rnn_cell", "status": "graded"}}
+
+    where = "\n\nWhere (your code, most recent call last):\n  File \"rnn_cell.py\", line {}, in g\n    x[{}]"
+    rows = [
+        (submissions["submission_1"], results("", "`g` raised IndexError: index 5 is out of bounds" + where.format(3, 5)), "graded"),
+        (submissions["submission_2"], results("", "`g` raised IndexError: index 7 is out of bounds" + where.format(9, 7)), "graded"),
+        (submissions["submission_3"], results("`f` raised NotImplementedError: f is not implemented yet",
+                                              "g returned shape (2, 3), expected (3, 2)."), "graded"),
+        (submissions["submission_4"], results("", "`g` raised NotImplementedError: g is not implemented yet"), "graded"),
+    ]
+    page = render("HW1", rows)
+    table = page.split("Tests, lowest pass rate first", 1)[1]
+    # Two tracebacks that differ in line and value are one cause, listed with both submissions.
+    assert table.count("2 submissions</b>") == 1 and table.count("<li>") == 2
+    assert "submissions/submission_1/results.json" in table and "submissions/submission_2/results.json" in table
+    assert "line 3" in table and "x[5]" in table  # one student's full message, as a code block
+    assert "NotImplementedError" not in table  # the stub's functions are counted apart, once
+    assert "<code>f</code>: 1 submission" in page and "<code>g</code>: 1 submission" in page
+    assert table.index("g: shape [case a]") < table.index("f: works")  # 0% before 75%
 
 
 def test_killed_with_sigkill_and_run_again_it_grades_only_what_is_missing(tmp_path, sample_export):

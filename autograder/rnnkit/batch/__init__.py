@@ -194,7 +194,10 @@ def grade_export(homework, export, out_dir, workers=None, budget_seconds=None, s
         written.append(lms_file(lms, rows, out_dir, lms_assignment or homework.title, deadline))
     written += write_similarity(homework, rows, out_dir)
     notes = [html.escape(deadline.describe())] if deadline.describe() else []
-    (out_dir / "report.html").write_text(render(f"{homework.title}: {len(rows)} submissions", rows, notes=notes))
+    links = [("similarity.html", "Similar submissions: the pairs whose code looks alike, side by side")]
+    (out_dir / "report.html").write_text(
+        render(f"{homework.title}: {len(rows)} submissions", rows, notes=notes, links=links)
+    )
     # A kit problem is not a grade: it is listed with the reason (report.html, grades.csv) and
     # counted among the submissions not graded.
     graded_count = sum(1 for _, _, status in rows if status == "graded")
