@@ -5,7 +5,20 @@ import importlib.util
 import sys
 from pathlib import Path
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+
+
+def _solutions():
+    """The kit's solutions/: beside lectures/ in the repository, or, for the copy `rnnkit lectures`
+    leaves beside the notebooks it rendered, the installed kit's."""
+    beside = Path(__file__).resolve().parents[1] / "solutions"
+    if beside.is_dir():
+        return beside
+    from rnnkit import KIT_ROOT
+
+    return KIT_ROOT / "solutions"
+
+
+SOLUTIONS = _solutions()
 
 
 def reference(homework):

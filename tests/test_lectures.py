@@ -1,6 +1,7 @@
 """The lectures: every notebook runs top to bottom (as CI must), states the course's facts from
 what it computes, draws its figures, and renders to pages a browser shows with those figures."""
 
+import re
 import subprocess
 
 import nbformat
@@ -69,9 +70,47 @@ def test_index_and_a_lecture_open_in_chromium_with_their_figures(rendered, tmp_p
     for lecture in lectures():
         assert f"{lecture.name}.html" in index and lecture.title in index.replace("&amp;", "&")
         if lecture.homework != "none":
-            assert f"assignments/{lecture.homework}/" in index
+            assert f"assignments/{lecture.homework}/" in index  # a link to the homework folder
     for handout in handouts():
         assert f"{handout.stem}.html" in index and (rendered / f"{handout.stem}.html").is_file()
     page = chromium_dom(rendered / "02_lstm_and_gru.html", tmp_path / "lecture")
     images = page.count("<img")
     assert images >= 2 and page.count('data-loaded="yes"') == images, page[:1000]
+
+
+def test_pages_load_nothing_from_the_network_and_show_their_formulas_as_mathml(rendered, tmp_path):
+    """Offline (Chromium's proxy points nowhere): no page asks for a script or style from outside,
+    and every formula is MathML the browser draws, no TeX left between dollar signs."""
+    for page in rendered.glob("*.html"):
+        text = page.read_text()
+        assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?(https?:)?//", text), page.name
+        assert not re.search(r"<script[^>]*\bsrc=", text), page.name  # every script is the page's own
+    for name, formulas in (("01_rnn_and_bptt", 5), ("02_lstm_and_gru", 10)):
+        dom = chromium_dom(rendered / f"{name}.html", tmp_path / name, screenshot=tmp_path / f"{name}.png")
+        assert dom.count("<math") >= formulas, name
+        prose = re.sub(r"<(pre|code|math|script|style)\b.*?</\1>", "", dom, flags=re.S)
+        prose = re.sub(r"<[^>]+>", "", prose)
+        assert not re.search(r"\$[^$\n]*\\[a-z]+", prose), name  # no raw TeX such as $\tanh(...)$
+        assert (tmp_path / f"{name}.png").stat().st_size > 100_000  # drawn, not a blank page
+
+
+def test_the_index_links_each_lecture_its_notebook_and_its_homework_folder(rendered):
+    index = (rendered / "index.html").read_text()
+    links = re.findall(r"href='([^']+)'", index)
+    for href in links:
+        assert (rendered / href).exists(), href
+    for lecture in lectures():
+        assert f"{lecture.name}.ipynb" in links
+        if lecture.homework != "none":
+            assert any(href.rstrip("/").endswith(f"assignments/{lecture.homework}") for href in links)
+
+
+def test_a_rendered_notebook_runs_again_from_its_own_folder(rendered):
+    """A student who downloads the output folder re-runs a lecture there: lecture_support.py is
+    beside it and finds the kit's reference solutions."""
+    from nbclient import NotebookClient
+
+    book = nbformat.read(rendered / "01_rnn_and_bptt.ipynb", as_version=4)
+    NotebookClient(book, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(rendered)}}).execute()
+    assert "1.2^100 = 8.28e+07" in outputs_text(book)

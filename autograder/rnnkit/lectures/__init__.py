@@ -13,8 +13,11 @@ the handouts (the other ``lectures/*.md``) as HTML, and ``index.html`` linking e
 homework.
 """
 
+import copy
 import html
+import os
 import re
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +27,11 @@ import nbformat
 from rnnkit import KIT_ROOT
 from rnnkit.errors import KitError
 from rnnkit.engine.narrative import KERNELSPEC, blocks
+from rnnkit.lectures.math import with_mathml
 
 LECTURES_ROOT = KIT_ROOT / "lectures"
+TEMPLATES = Path(__file__).with_name("templates")
+SUPPORT = "lecture_support.py"  # copied beside the rendered notebooks, so that they run there too
 _HOMEWORK = re.compile(r"^<!--\s*homework:\s*(\S+)\s*-->\s*$", re.M)
 _TITLE = re.compile(r"^#\s+(.+)$", re.M)
 # A lecture's figures are images in its HTML; the page marks each one that loaded, so a browser
@@ -100,18 +106,37 @@ def execute(book, timeout=120):
 
 
 def _html(book, title):
+    """The page of a notebook: its formulas as MathML, no script from anywhere but the page."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="classic")
+    book = copy.deepcopy(book)
+    for cell in book.cells:
+        if cell.cell_type == "markdown":
+            cell.source = with_mathml(cell.source)
+    exporter = HTMLExporter(template_name="classic", extra_template_paths=[str(TEMPLATES)],
+                            template_file="offline.html.j2")
     body, _ = exporter.from_notebook_node(book, resources={"metadata": {"name": title}})
     return body.replace("</body>", _MARK_LOADED, 1)
+
+
+def _homework_cell(homework, out):
+    """A link to the homework's folder of the student release, relative to the pages (so it
+    works from any copy of the repository); plain text when the release is not there."""
+    if homework == "none":
+        return ""
+    folder = KIT_ROOT / "assignments" / homework
+    if not folder.is_dir():
+        return html.escape(homework)
+    href = Path(os.path.relpath(folder, out.resolve())).as_posix() + "/"
+    return f"<a href='{html.escape(href)}'>{html.escape(homework)}</a>"
 
 
 def _index(rows, handout_names):
     items = "\n".join(
         f"<tr><td><a href='{html.escape(name)}.html'>{html.escape(title)}</a></td>"
-        f"<td>{html.escape(homework_link)}</td><td>{seconds:.1f} s</td></tr>"
-        for name, title, homework_link, seconds in rows
+        f"<td><a href='{html.escape(name)}.ipynb'>notebook</a></td>"
+        f"<td>{homework_cell}</td><td>{seconds:.1f} s</td></tr>"
+        for name, title, homework_cell, seconds in rows
     )
     extra = "\n".join(f"<li><a href='{html.escape(n)}.html'>{html.escape(n)}</a></li>" for n in handout_names)
     return f"""<!doctype html>
@@ -119,7 +144,7 @@ def _index(rows, handout_names):
 <style>body {{ font-family: sans-serif; max-width: 50em; margin: 2em auto; }} td, th {{ padding: 0.3em 1em; text-align: left; }}</style>
 </head><body>
 <h1>Lectures</h1>
-<table><tr><th>Lecture</th><th>Homework</th><th>Run time</th></tr>
+<table><tr><th>Lecture</th><th>Notebook</th><th>Homework</th><th>Run time</th></tr>
 {items}
 </table>
 <h2>Handouts</h2>
@@ -145,9 +170,9 @@ def render(out, names=None, log=print):
         seconds = time.monotonic() - started
         nbformat.write(book, out / f"{lecture.name}.ipynb")
         (out / f"{lecture.name}.html").write_text(_html(book, lecture.title))
-        homework = "" if lecture.homework == "none" else f"assignments/{lecture.homework}/"
-        rows.append((lecture.name, lecture.title, homework, seconds))
+        rows.append((lecture.name, lecture.title, _homework_cell(lecture.homework, out), seconds))
         log(f"{lecture.name}: ran in {seconds:.1f} s")
+    shutil.copyfile(LECTURES_ROOT / SUPPORT, out / SUPPORT)
     extra = handouts()
     for path in extra:
         book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(path.read_text())])
