@@ -4,7 +4,12 @@ that a verb can change without touching the others. `rnnkit demo` is the one exc
 tour that runs the others, and it is a module, not a verb package."""
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
+
+from conftest import ROOT
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autograder" / "rnnkit"
 VERBS = ("grade", "batch", "release", "gradescope", "lectures")
@@ -50,3 +55,26 @@ def test_the_scan_sees_imports_inside_functions(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f():\n    from rnnkit.batch import grade_export\n    import rnnkit.release.stubs\n")
     assert verbs_used(probe) == {"batch", "release"}
+
+
+def test_grading_needs_none_of_the_instructor_extras(tmp_path):
+    """Gradescope's image installs only the grading dependencies: `rnnkit grade` must start and
+    grade without what only instructors' commands use (a kit that imported one at start-up gave
+    every student 0 there)."""
+    extras = ["nbconvert", "nbclient", "matplotlib", "latex2mathml", "copydetect", "dask", "distributed", "otter"]
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {extras!r}: raise ImportError('not installed: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from rnnkit.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    submission = tmp_path / "rnn_cell.py"
+    submission.write_text((ROOT / "solutions" / "hw1_rnn_cell" / "rnn_cell.py").read_text())
+    proc = subprocess.run([sys.executable, "-c", blocker, "grade", "hw1_rnn_cell", str(submission), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert sum(t["score"] for t in results["tests"]) == sum(t["max_score"] for t in results["tests"]) > 0

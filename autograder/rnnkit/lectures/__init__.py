@@ -27,7 +27,6 @@ import nbformat
 from rnnkit import KIT_ROOT
 from rnnkit.errors import KitError
 from rnnkit.engine.narrative import KERNELSPEC, blocks
-from rnnkit.lectures.math import with_mathml
 
 LECTURES_ROOT = KIT_ROOT / "lectures"
 TEMPLATES = Path(__file__).with_name("templates")
@@ -108,6 +107,8 @@ def execute(book, timeout=120):
 def _html(book, title):
     """The page of a notebook: its formulas as MathML, no script from anywhere but the page."""
     from nbconvert import HTMLExporter
+
+    from rnnkit.lectures.math import with_mathml  # the instructor extra, like nbconvert
 
     book = copy.deepcopy(book)
     for cell in book.cells:
